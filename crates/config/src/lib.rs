@@ -1,0 +1,3 @@
+//! # wxgate-config
+//!
+//! The one configuration file that both `wxgate serve` and `wxgate sim` read.
