@@ -6,6 +6,7 @@ use aes::cipher::KeyInit;
 use base64::Engine as _;
 use base64::alphabet::STANDARD;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use rand::Rng as _;
 use zeroize::Zeroizing;
 
 use crate::error::CryptoError;
@@ -74,13 +75,23 @@ impl AesKey {
         AesKey { bytes, cipher }
     }
 
-    /// The EncodingAESKey text for this key: base64 without the trailing `=` (43 characters).
+    /// A fresh random EncodingAESKey, as the platforms generate one: 43 characters from
+    /// `[A-Za-z0-9]` (for the simulator and for `wxgate crypto` key generation).
     ///
-    /// For keys decoded from a platform EncodingAESKey this may differ from the original text in
-    /// its last character (the ignored low bits), but it decodes to the same key.
-    pub fn to_encoding_aes_key(&self) -> String {
-        let mut text = base64::engine::general_purpose::STANDARD.encode(self.bytes.as_slice());
-        text.pop();
+    /// (Re-encoding an arbitrary 32-byte key as base64 would not do: it can contain `+` and `/`,
+    /// which the platforms never produce and [`AesKey::from_encoding_aes_key`] refuses.)
+    pub fn generate_encoding_aes_key() -> String {
+        const ALPHABET: &[u8; 62] =
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        let mut text = String::with_capacity(43);
+        let mut rng = rand::rng();
+        while text.len() < 43 {
+            // Rejection sampling keeps the 62 characters uniform.
+            let byte = (rng.next_u32() & 0xff) as u8;
+            if usize::from(byte) < 62 * 4 {
+                text.push(char::from(ALPHABET[usize::from(byte) % 62]));
+            }
+        }
         text
     }
 
@@ -132,12 +143,13 @@ mod tests {
             hex::encode(key.as_bytes()),
             "8d69989bbaabe67328014c194631ad0719b3dca035b64023df292447aab60760"
         );
+        // The canonical spelling (low bits cleared) is the same key.
         assert_eq!(
-            key.to_encoding_aes_key(),
-            "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2A"
+            AesKey::from_encoding_aes_key("jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2A").unwrap(),
+            key
         );
-        assert_eq!(
-            AesKey::from_encoding_aes_key(&key.to_encoding_aes_key()).unwrap(),
+        assert_ne!(
+            AesKey::from_encoding_aes_key("jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2E").unwrap(),
             key
         );
     }
@@ -155,6 +167,16 @@ mod tests {
             let err = AesKey::from_encoding_aes_key(bad).unwrap_err();
             assert_eq!(err.code(), -40004, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn generated_keys_are_legal_and_distinct() {
+        let a = AesKey::generate_encoding_aes_key();
+        let b = AesKey::generate_encoding_aes_key();
+        assert_eq!(a.len(), 43);
+        assert!(a.bytes().all(|c| c.is_ascii_alphanumeric()));
+        assert_ne!(a, b);
+        assert!(AesKey::from_encoding_aes_key(&a).is_ok());
     }
 
     #[test]
