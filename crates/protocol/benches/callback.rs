@@ -20,7 +20,8 @@ const CORP: &str = "wx5823bf96d3bd56c7";
 
 /// A WeCom text message whose encrypted POST body is about 1 KB.
 fn text_message() -> String {
-    let content = "会议改到下午三点，请大家准时参加。Meeting moved to 3pm, please be on time. ".repeat(3);
+    let content =
+        "会议改到下午三点，请大家准时参加。Meeting moved to 3pm, please be on time. ".repeat(3);
     format!(
         "<xml><ToUserName><![CDATA[{CORP}]]></ToUserName>\n<FromUserName><![CDATA[zhangsan]]></FromUserName>\n<CreateTime>1409659813</CreateTime>\n<MsgType><![CDATA[text]]></MsgType>\n<Content><![CDATA[{content}]]></Content>\n<MsgId>4561255354251345929</MsgId>\n<AgentID>1000002</AgentID>\n</xml>"
     )
@@ -29,7 +30,13 @@ fn text_message() -> String {
 fn bench(c: &mut Criterion) {
     let crypto = CallbackCrypto::single(TOKEN, KEY, CORP).unwrap();
     let (timestamp, nonce) = ("1409659813", "1372623149");
-    let sealed = crypto.seal(&text_message(), timestamp, nonce, KeySlot::Current, &[7; 16]);
+    let sealed = crypto.seal(
+        &text_message(),
+        timestamp,
+        nonce,
+        KeySlot::Current,
+        &[7; 16],
+    );
     let body = format!(
         "<xml><ToUserName><![CDATA[{CORP}]]></ToUserName><Encrypt><![CDATA[{}]]></Encrypt><AgentID><![CDATA[1000002]]></AgentID></xml>",
         sealed.encrypt
@@ -46,13 +53,23 @@ fn bench(c: &mut Criterion) {
     // short batches is a robust estimate of the uncontended single-core cost; print it too.
     best_of_batches("open_1k_xml_and_parse", || {
         let opened = crypto
-            .open(MsgSignatureParam(&signature), timestamp, nonce, black_box(&body))
+            .open(
+                MsgSignatureParam(&signature),
+                timestamp,
+                nonce,
+                black_box(&body),
+            )
             .unwrap();
         xml::parse(&opened.plaintext, &limits).unwrap()
     });
     best_of_batches("open_1k_without_plaintext_parse", || {
         crypto
-            .open(MsgSignatureParam(&signature), timestamp, nonce, black_box(&body))
+            .open(
+                MsgSignatureParam(&signature),
+                timestamp,
+                nonce,
+                black_box(&body),
+            )
             .unwrap()
     });
 
@@ -61,7 +78,12 @@ fn bench(c: &mut Criterion) {
     group.bench_function("open_1k_xml_and_parse", |b| {
         b.iter(|| {
             let opened = crypto
-                .open(MsgSignatureParam(&signature), timestamp, nonce, black_box(&body))
+                .open(
+                    MsgSignatureParam(&signature),
+                    timestamp,
+                    nonce,
+                    black_box(&body),
+                )
                 .unwrap();
             xml::parse(&opened.plaintext, &limits).unwrap()
         })
@@ -70,7 +92,13 @@ fn bench(c: &mut Criterion) {
     group.bench_function("seal_reply_to_xml", |b| {
         b.iter(|| {
             crypto
-                .seal(black_box(reply), timestamp, nonce, KeySlot::Current, &[9; 16])
+                .seal(
+                    black_box(reply),
+                    timestamp,
+                    nonce,
+                    KeySlot::Current,
+                    &[9; 16],
+                )
                 .to_xml()
         })
     });
