@@ -75,10 +75,14 @@ impl ConfigError {
             Some(span) => line_column(text, span.start),
             None => (0, 0),
         };
+        let mut message = err.message().trim_end().to_owned();
+        if message.starts_with("unknown field") {
+            message.push_str("; check the spelling (every key is listed in docs/configuration.md)");
+        }
         ConfigError::Syntax {
             line,
             column,
-            message: err.message().trim_end().to_owned(),
+            message,
         }
     }
 }

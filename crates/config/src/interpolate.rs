@@ -113,7 +113,13 @@ pub fn interpolate(
                         (_, false) => Context::Literal,
                     };
                     // `""` / `''` is an empty string: open and close at once.
-                    let consumed = if multi { 3 } else if run == 2 { 2 } else { 1 };
+                    let consumed = if multi {
+                        3
+                    } else if run == 2 {
+                        2
+                    } else {
+                        1
+                    };
                     if run == 2 {
                         state = Context::Bare;
                     }
@@ -136,7 +142,11 @@ pub fn interpolate(
                     }
                 }
                 b'"' => {
-                    let run = if state == Context::Basic { 1 } else { quote_run(b, i, c) };
+                    let run = if state == Context::Basic {
+                        1
+                    } else {
+                        quote_run(b, i, c)
+                    };
                     if state == Context::Basic || run >= 3 {
                         state = Context::Bare;
                     }
@@ -151,7 +161,11 @@ pub fn interpolate(
             },
             Context::Literal | Context::MultiLiteral => match c {
                 b'\'' => {
-                    let run = if state == Context::Literal { 1 } else { quote_run(b, i, c) };
+                    let run = if state == Context::Literal {
+                        1
+                    } else {
+                        quote_run(b, i, c)
+                    };
                     if state == Context::Literal || run >= 3 {
                         state = Context::Bare;
                     }

@@ -110,8 +110,7 @@ impl Config {
 
     /// [`EXAMPLE`] loaded with an empty environment (so every `:-` default applies).
     pub fn example() -> Config {
-        Config::from_toml_str(EXAMPLE, |_| None)
-            .expect("EXAMPLE is tested to load and validate")
+        Config::from_toml_str(EXAMPLE, |_| None).expect("EXAMPLE is tested to load and validate")
     }
 
     /// The app called `name`, of any kind.
@@ -123,7 +122,10 @@ impl Config {
     /// corp, then suites, official accounts, mini programs and websites.
     pub fn apps(&self) -> impl Iterator<Item = AppRef<'_>> + '_ {
         let wecom = self.wecom.iter().flat_map(|corp| {
-            let apps = corp.apps.iter().map(move |app| AppRef::WecomApp { corp, app });
+            let apps = corp
+                .apps
+                .iter()
+                .map(move |app| AppRef::WecomApp { corp, app });
             let contacts = corp
                 .contacts
                 .iter()

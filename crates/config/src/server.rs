@@ -69,3 +69,16 @@ impl Default for Server {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_url_trims_the_slash_or_derives_from_listen() {
+        let mut s = Server::default();
+        assert_eq!(s.base_url(), "http://127.0.0.1:8080");
+        s.public_url = Some("https://wx.acme.example/".into());
+        assert_eq!(s.base_url(), "https://wx.acme.example");
+    }
+}

@@ -13,10 +13,10 @@ pub(crate) fn validate(config: &Config) -> Vec<ConfigIssue> {
     v.server(config);
     v.storage(config);
     v.upstream(config);
-    v.webhooks(config);
     v.wecom(config);
     v.suites(config);
     v.wechat(config);
+    v.webhooks(config);
     v.sim(config);
     v.unique_names();
     v.issues
@@ -50,8 +50,10 @@ impl Validator {
     /// The name charset, without registering the name.
     fn label(&mut self, path: &str, name: &str) {
         let mut chars = name.chars();
-        let first_ok = matches!(chars.next(), Some(c) if c.is_ascii_lowercase() || c.is_ascii_digit());
-        let rest_ok = chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
+        let first_ok =
+            matches!(chars.next(), Some(c) if c.is_ascii_lowercase() || c.is_ascii_digit());
+        let rest_ok =
+            chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
         if !first_ok || !rest_ok || name.len() > MAX_NAME {
             self.issue(
                 path,
@@ -83,7 +85,9 @@ impl Validator {
         if secret.expose().trim().is_empty() {
             self.issue(
                 path,
-                format!("{what} is empty; fill it in (or set the environment variable it refers to)"),
+                format!(
+                    "{what} is empty; fill it in (or set the environment variable it refers to)"
+                ),
             );
         }
     }
@@ -99,7 +103,11 @@ impl Validator {
         } else {
             "; copy it again from the app's 接收消息 (message receiving) settings"
         };
-        let what = if n == 43 { "has other characters".to_owned() } else { format!("got {n}") };
+        let what = if n == 43 {
+            "has other characters".to_owned()
+        } else {
+            format!("got {n}")
+        };
         self.issue(
             path,
             format!("EncodingAESKey must be exactly 43 characters of A-Z, a-z, 0-9 ({what}){hint}"),
@@ -113,7 +121,11 @@ impl Validator {
         if (min..=32).contains(&n) && t.chars().all(|c| c.is_ascii_alphanumeric()) {
             return;
         }
-        let what = if (min..=32).contains(&n) { "has other characters".to_owned() } else { format!("got {n}") };
+        let what = if (min..=32).contains(&n) {
+            "has other characters".to_owned()
+        } else {
+            format!("got {n}")
+        };
         self.issue(
             path,
             format!(
@@ -173,7 +185,8 @@ impl Validator {
     }
 
     fn app_id(&mut self, path: &str, id: &str) {
-        let ok = id.starts_with("wx") && id.len() == 18 && id.chars().all(|c| c.is_ascii_alphanumeric());
+        let ok =
+            id.starts_with("wx") && id.len() == 18 && id.chars().all(|c| c.is_ascii_alphanumeric());
         if !ok {
             self.issue(
                 path,
@@ -198,9 +211,9 @@ impl Validator {
     }
 
     fn socket_addr(&mut self, path: &str, addr: &str) {
-        let ok = addr.rsplit_once(':').is_some_and(|(host, port)| {
-            !host.is_empty() && port.parse::<u16>().is_ok()
-        });
+        let ok = addr
+            .rsplit_once(':')
+            .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok());
         if !ok {
             self.issue(
                 path,
@@ -213,7 +226,8 @@ impl Validator {
         for (i, d) in domains.iter().enumerate() {
             let ok = !d.is_empty()
                 && !d.contains("://")
-                && d.chars().all(|c| c.is_ascii_alphanumeric() || ".-:".contains(c));
+                && d.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".-:".contains(c));
             if !ok {
                 self.issue(
                     format!("{base}.trusted_domains[{i}]"),
@@ -301,7 +315,9 @@ impl Validator {
             for (j, pattern) in w.events.iter().enumerate() {
                 let body = pattern.strip_suffix('*').unwrap_or(pattern);
                 let ok = !pattern.is_empty()
-                    && body.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+                    && body
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
                 if !ok {
                     self.issue(
                         format!("{base}.events[{j}]"),
@@ -312,7 +328,10 @@ impl Validator {
             if !(1..=120_000).contains(&w.timeout_ms) {
                 self.issue(
                     format!("{base}.timeout_ms"),
-                    format!("must be between 1 and 120000 milliseconds (got {})", w.timeout_ms),
+                    format!(
+                        "must be between 1 and 120000 milliseconds (got {})",
+                        w.timeout_ms
+                    ),
                 );
             }
         }
@@ -373,7 +392,11 @@ impl Validator {
             if let Some(contacts) = &corp.contacts {
                 let base = format!("{base}.contacts");
                 self.name(format!("{base}.name"), &contacts.name);
-                self.non_empty_secret(&format!("{base}.secret"), &contacts.secret, "the contacts Secret");
+                self.non_empty_secret(
+                    &format!("{base}.secret"),
+                    &contacts.secret,
+                    "the contacts Secret",
+                );
                 self.optional_callback(
                     &base,
                     contacts.token.as_ref(),
@@ -388,7 +411,11 @@ impl Validator {
                 self.name(format!("{base}.name"), &mini.name);
                 self.app_id(&format!("{base}.app_id"), &mini.app_id);
                 self.agent_id(&format!("{base}.agent_id"), mini.agent_id);
-                self.non_empty_secret(&format!("{base}.secret"), &mini.secret, "the linked app's Secret");
+                self.non_empty_secret(
+                    &format!("{base}.secret"),
+                    &mini.secret,
+                    "the linked app's Secret",
+                );
             }
         }
     }
@@ -412,7 +439,11 @@ impl Validator {
             } else {
                 ids.insert(&s.suite_id, i);
             }
-            self.non_empty_secret(&format!("{base}.suite_secret"), &s.suite_secret, "the suite Secret");
+            self.non_empty_secret(
+                &format!("{base}.suite_secret"),
+                &s.suite_secret,
+                "the suite Secret",
+            );
             self.optional_callback(
                 &base,
                 Some(&s.token),
@@ -446,7 +477,9 @@ impl Validator {
         let mut check_id = |v: &mut Self, path: String, id: &str| {
             v.app_id(&path, id);
             if let Some(earlier) = app_ids.get(id) {
-                let msg = format!("this AppID is already configured at {earlier}; configure each WeChat account once");
+                let msg = format!(
+                    "this AppID is already configured at {earlier}; configure each WeChat account once"
+                );
                 v.issue(path, msg);
             } else {
                 app_ids.insert(id.to_owned(), path);
@@ -457,7 +490,11 @@ impl Validator {
             let base = format!("wechat.official_accounts[{i}]");
             self.name(format!("{base}.name"), &a.name);
             check_id(self, format!("{base}.app_id"), &a.app_id);
-            self.non_empty_secret(&format!("{base}.app_secret"), &a.app_secret, "the AppSecret");
+            self.non_empty_secret(
+                &format!("{base}.app_secret"),
+                &a.app_secret,
+                "the AppSecret",
+            );
             self.optional_callback(
                 &base,
                 a.token.as_ref(),
@@ -476,7 +513,11 @@ impl Validator {
             let base = format!("wechat.miniprograms[{i}]");
             self.name(format!("{base}.name"), &m.name);
             check_id(self, format!("{base}.app_id"), &m.app_id);
-            self.non_empty_secret(&format!("{base}.app_secret"), &m.app_secret, "the AppSecret");
+            self.non_empty_secret(
+                &format!("{base}.app_secret"),
+                &m.app_secret,
+                "the AppSecret",
+            );
             self.optional_callback(
                 &base,
                 m.token.as_ref(),
@@ -495,7 +536,11 @@ impl Validator {
             let base = format!("wechat.websites[{i}]");
             self.name(format!("{base}.name"), &s.name);
             check_id(self, format!("{base}.app_id"), &s.app_id);
-            self.non_empty_secret(&format!("{base}.app_secret"), &s.app_secret, "the AppSecret");
+            self.non_empty_secret(
+                &format!("{base}.app_secret"),
+                &s.app_secret,
+                "the AppSecret",
+            );
             if let Some(label) = &s.open_platform {
                 self.label(&format!("{base}.open_platform"), label);
             }
@@ -506,10 +551,16 @@ impl Validator {
         let s = &c.sim;
         self.socket_addr("sim.listen", &s.listen);
         if s.token_ttl_secs == 0 {
-            self.issue("sim.token_ttl_secs", "must be greater than 0 (the platforms use 7200)");
+            self.issue(
+                "sim.token_ttl_secs",
+                "must be greater than 0 (the platforms use 7200)",
+            );
         }
         if s.suite_ticket_interval_secs == 0 {
-            self.issue("sim.suite_ticket_interval_secs", "must be greater than 0 (the platform pushes every 600 s)");
+            self.issue(
+                "sim.suite_ticket_interval_secs",
+                "must be greater than 0 (the platform pushes every 600 s)",
+            );
         }
         if !(s.clock_speed.is_finite() && s.clock_speed > 0.0) {
             self.issue(
@@ -530,14 +581,27 @@ impl Validator {
             if !corps.contains(sc.corp.as_str()) {
                 self.issue(
                     format!("{base}.corp"),
-                    format!("`{}` is not the name of a [[wecom]] corp; use one of: {}", sc.corp, listing(c.wecom.iter().map(|c| c.name.as_str()))),
+                    format!(
+                        "`{}` is not the name of a [[wecom]] corp; use one of: {}",
+                        sc.corp,
+                        listing(c.wecom.iter().map(|c| c.name.as_str()))
+                    ),
                 );
             }
             if !seen.insert(&sc.corp) {
-                self.issue(format!("{base}.corp"), format!("`{}` already has a [[sim.corps]] entry; merge them", sc.corp));
+                self.issue(
+                    format!("{base}.corp"),
+                    format!(
+                        "`{}` already has a [[sim.corps]] entry; merge them",
+                        sc.corp
+                    ),
+                );
             }
             if sc.departments == 0 {
-                self.issue(format!("{base}.departments"), "must be at least 1 (the root department)");
+                self.issue(
+                    format!("{base}.departments"),
+                    "must be at least 1 (the root department)",
+                );
             }
         }
         let mut seen: HashSet<&str> = HashSet::new();
@@ -546,15 +610,25 @@ impl Validator {
             if c.app(&sa.app).is_none() {
                 self.issue(
                     format!("{base}.app"),
-                    format!("`{}` is not the name of a configured app; use one of: {}", sa.app, listing(c.apps().map(|a| a.name()))),
+                    format!(
+                        "`{}` is not the name of a configured app; use one of: {}",
+                        sa.app,
+                        listing(c.apps().map(|a| a.name()))
+                    ),
                 );
             }
             if !seen.insert(&sa.app) {
-                self.issue(format!("{base}.app"), format!("`{}` already has a [[sim.apps]] entry; merge them", sa.app));
+                self.issue(
+                    format!("{base}.app"),
+                    format!("`{}` already has a [[sim.apps]] entry; merge them", sa.app),
+                );
             }
             for (j, d) in sa.visible_departments.iter().enumerate() {
                 if *d == 0 {
-                    self.issue(format!("{base}.visible_departments[{j}]"), "department ids start at 1 (the root)");
+                    self.issue(
+                        format!("{base}.visible_departments[{j}]"),
+                        "department ids start at 1 (the root)",
+                    );
                 }
             }
         }
@@ -563,7 +637,11 @@ impl Validator {
 
 fn listing<'a>(names: impl Iterator<Item = &'a str>) -> String {
     let all: Vec<String> = names.map(|n| format!("`{n}`")).collect();
-    if all.is_empty() { "(none configured)".to_owned() } else { all.join(", ") }
+    if all.is_empty() {
+        "(none configured)".to_owned()
+    } else {
+        all.join(", ")
+    }
 }
 
 /// A minimal absolute http(s) URL check: scheme, non-empty host, numeric port if any.
@@ -590,7 +668,8 @@ fn check_http_url(url: &str) -> Result<(), &'static str> {
         return Err("it has no host");
     }
     if let Some(p) = port {
-        p.parse::<u16>().map_err(|_| "its port is not a number from 0 to 65535")?;
+        p.parse::<u16>()
+            .map_err(|_| "its port is not a number from 0 to 65535")?;
     }
     Ok(())
 }

@@ -35,10 +35,13 @@ impl Webhook {
     /// Whether an event type such as `wecom.change_contact.create_user` passes the `events` filter.
     pub fn wants(&self, event_type: &str) -> bool {
         self.events.is_empty()
-            || self.events.iter().any(|pattern| match pattern.strip_suffix('*') {
-                Some(prefix) => event_type.starts_with(prefix),
-                None => event_type == pattern,
-            })
+            || self
+                .events
+                .iter()
+                .any(|pattern| match pattern.strip_suffix('*') {
+                    Some(prefix) => event_type.starts_with(prefix),
+                    None => event_type == pattern,
+                })
     }
 }
 
@@ -50,4 +53,29 @@ pub struct Robot {
     pub name: String,
     /// The `key=` value of the robot's webhook URL.
     pub key: Secret,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hook(events: &[&str]) -> Webhook {
+        Webhook {
+            name: None,
+            url: "http://127.0.0.1:3000/events".into(),
+            secret: Secret::new("0123456789abcdef"),
+            events: events.iter().map(|e| (*e).to_owned()).collect(),
+            timeout_ms: DEFAULT_WEBHOOK_TIMEOUT_MS,
+        }
+    }
+
+    #[test]
+    fn event_filter() {
+        assert!(hook(&[]).wants("wechat.message.text"));
+        let h = hook(&["wecom.*", "wechat.message.text"]);
+        assert!(h.wants("wecom.change_contact.create_user"));
+        assert!(h.wants("wechat.message.text"));
+        assert!(!h.wants("wechat.message.image"));
+        assert!(!h.wants("wecomx"));
+    }
 }

@@ -52,7 +52,10 @@ fn wecom_corp_apps_contacts_and_miniprograms() {
     let app = &corp.apps[0];
     assert_eq!(app.name, "acme-oa");
     assert_eq!(app.agent_id, 1000002);
-    assert_eq!(app.secret.expose(), "mHFwUbbYrEqmSM9wCZ7Uw9xfogoEmvnEN5N1aE6PwZP");
+    assert_eq!(
+        app.secret.expose(),
+        "mHFwUbbYrEqmSM9wCZ7Uw9xfogoEmvnEN5N1aE6PwZP"
+    );
     assert_eq!(app.token.as_ref().map(|t| t.expose()), Some("QDG6eK"));
     assert_eq!(
         app.encoding_aes_key.as_ref().map(|k| k.expose()),
@@ -62,8 +65,14 @@ fn wecom_corp_apps_contacts_and_miniprograms() {
     assert!(app.trusted_domains.is_empty() && app.jsapi_list.is_empty());
     let contacts = corp.contacts.as_ref().expect("contacts");
     assert_eq!(contacts.name, "acme-contacts");
-    assert_eq!(contacts.secret.expose(), "Xz9w3QlY7Zkuvqdt7s8Stqcbnr3yBdGBLEPH1qhT61q");
-    assert_eq!(contacts.token.as_ref().map(|t| t.expose()), Some("Rk7aP2xN"));
+    assert_eq!(
+        contacts.secret.expose(),
+        "Xz9w3QlY7Zkuvqdt7s8Stqcbnr3yBdGBLEPH1qhT61q"
+    );
+    assert_eq!(
+        contacts.token.as_ref().map(|t| t.expose()),
+        Some("Rk7aP2xN")
+    );
     assert_eq!(
         contacts.encoding_aes_key.as_ref().map(|k| k.expose()),
         Some("2isAjIhKtJ0RlgLKOmxgJTeKdNnFRIBXuDL7DxtpYlS")
@@ -73,7 +82,10 @@ fn wecom_corp_apps_contacts_and_miniprograms() {
     assert_eq!(mini.name, "acme-approval");
     assert_eq!(mini.app_id, "wx3d4e5f6a7b8c9d0e");
     assert_eq!(mini.agent_id, 1000003);
-    assert_eq!(mini.secret.expose(), "tc4xatws8phP9nhFyJfm5di4PzJ59FHz5r1pY4OjE2j");
+    assert_eq!(
+        mini.secret.expose(),
+        "tc4xatws8phP9nhFyJfm5di4PzJ59FHz5r1pY4OjE2j"
+    );
 }
 
 #[test]
@@ -83,9 +95,15 @@ fn suite() {
     let s = &c.suites[0];
     assert_eq!(s.name, "crm");
     assert_eq!(s.suite_id, "ww9f8e7d6c5b4a3210");
-    assert_eq!(s.suite_secret.expose(), "BMptUsGr7CmY-uCu3ZR1zTOlUcR64cXQLioDnkHIfxI");
+    assert_eq!(
+        s.suite_secret.expose(),
+        "BMptUsGr7CmY-uCu3ZR1zTOlUcR64cXQLioDnkHIfxI"
+    );
     assert_eq!(s.token.expose(), "hJ4kW8sQ2m");
-    assert_eq!(s.encoding_aes_key.expose(), "XpfKtHF4vUCsMehGAkWvj7FAc9QeWJKY40uvSwMFLZD");
+    assert_eq!(
+        s.encoding_aes_key.expose(),
+        "XpfKtHF4vUCsMehGAkWvj7FAc9QeWJKY40uvSwMFLZD"
+    );
     assert_eq!(s.provider_corp_id.as_deref(), Some("ww0123456789abcdef"));
     assert_eq!(
         s.provider_secret.as_ref().map(|p| p.expose()),
@@ -160,7 +178,9 @@ fn apps_index_covers_every_kind() {
         other => panic!("acme-contacts resolved to {other:?}"),
     }
     assert!(matches!(c.app("crm"), Some(AppRef::Suite(s)) if s.suite_id == "ww9f8e7d6c5b4a3210"));
-    assert!(matches!(c.app("shop"), Some(AppRef::MiniProgram(m)) if m.app_id == "wx1b2c3d4e5f6a7b8c"));
+    assert!(
+        matches!(c.app("shop"), Some(AppRef::MiniProgram(m)) if m.app_id == "wx1b2c3d4e5f6a7b8c")
+    );
     assert!(c.app("acme").is_none(), "a corp is not an app");
     assert!(c.app("nope").is_none());
 }
@@ -187,7 +207,10 @@ fn example_loads_and_validates() {
     assert_eq!(c.sim.corps[0].members, 200);
     assert_eq!(c.sim.apps[0].visible_departments, [1]);
     assert!(c.sim.apps[0].created_after_privacy_rules);
-    assert_eq!(c.wechat.websites[0].open_platform.as_deref(), Some("acme-open"));
+    assert_eq!(
+        c.wechat.websites[0].open_platform.as_deref(),
+        Some("acme-open")
+    );
     // The environment overrides the development fallbacks.
     let prod = Config::from_toml_str(wxgate_config::EXAMPLE, |n| {
         (n == "WXGATE_WECOM_API").then(|| "https://qyapi.weixin.qq.com".to_owned())
@@ -202,12 +225,19 @@ fn load_reads_a_file_and_reports_a_missing_one() {
     let dir = std::env::temp_dir().join(format!("wxgate-config-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let path = dir.join("wxgate.toml");
-    std::fs::write(&path, "[storage]\nurl = \"postgres://wx@localhost/wxgate\"\n").expect("write");
+    std::fs::write(
+        &path,
+        "[storage]\nurl = \"postgres://wx@localhost/wxgate\"\n",
+    )
+    .expect("write");
     let c = Config::load(&path).expect("load");
     assert_eq!(c.storage.url, "postgres://wx@localhost/wxgate");
     let missing = dir.join("absent.toml");
     let err = Config::load(&missing).expect_err("missing file");
     let msg = err.to_string();
-    assert!(msg.contains("absent.toml") && msg.contains("check the path"), "{msg}");
+    assert!(
+        msg.contains("absent.toml") && msg.contains("check the path"),
+        "{msg}"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
