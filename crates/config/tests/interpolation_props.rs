@@ -5,7 +5,9 @@ use proptest::prelude::*;
 use wxgate_config::interpolate;
 
 fn lookup(name: &str) -> Option<String> {
-    (name.len() % 2 == 0).then(|| format!("v\"{name}'\\\n"))
+    name.len()
+        .is_multiple_of(2)
+        .then(|| format!("v\"{name}'\\\n"))
 }
 
 proptest! {
