@@ -10,7 +10,10 @@ use serde::{Deserialize, Deserializer};
 pub const REDACTED: &str = "**redacted**";
 
 /// A secret string from the configuration file. Prints as [`REDACTED`].
-#[derive(Clone, PartialEq, Eq)]
+///
+/// There is deliberately no `PartialEq`: compare a presented credential (an admin key, a
+/// signature) in constant time (e.g. with `subtle`), never with `==`.
+#[derive(Clone)]
 pub struct Secret(String);
 
 impl Secret {

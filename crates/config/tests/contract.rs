@@ -241,3 +241,10 @@ fn load_reads_a_file_and_reports_a_missing_one() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn contract_without_its_environment_names_the_first_missing_variable() {
+    let err = Config::from_toml_str(CONTRACT, |_| None).unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("line 4") && msg.contains("WXGATE_ADMIN_KEY"), "{msg}");
+}

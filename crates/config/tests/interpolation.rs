@@ -156,3 +156,14 @@ fn non_ascii_text_survives() {
     .unwrap();
     assert_eq!(out, "# 通讯录同步\na = \"企业-应用-微信\"");
 }
+
+#[test]
+fn defaults_are_literal_text_and_escaped_like_values() {
+    let out = interpolate(r#"a = "${X:-C:\dir}""#, vars(&[])).unwrap();
+    #[derive(serde::Deserialize)]
+    struct T {
+        a: String,
+    }
+    let t: T = toml::from_str(&out).unwrap();
+    assert_eq!(t.a, r"C:\dir");
+}
