@@ -246,5 +246,8 @@ fn load_reads_a_file_and_reports_a_missing_one() {
 fn contract_without_its_environment_names_the_first_missing_variable() {
     let err = Config::from_toml_str(CONTRACT, |_| None).unwrap_err();
     let msg = err.to_string();
-    assert!(msg.contains("line 4") && msg.contains("WXGATE_ADMIN_KEY"), "{msg}");
+    assert!(
+        msg.contains("line 4") && msg.contains("WXGATE_ADMIN_KEY"),
+        "{msg}"
+    );
 }
