@@ -209,7 +209,7 @@ pub fn type_segment(raw: &str) -> String {
 }
 
 /// Dedup key of an event: `event:` FromUserName, CreateTime, Event and the extra parts, joined
-/// with `:` (each part stripped of `:` so parts cannot run into one another).
+/// with `:` (each part escaped by [`key_part`] so parts cannot run into one another).
 pub(crate) fn event_key(header: &Header, event: &str, parts: &[&str]) -> String {
     let mut key = format!(
         "event:{}:{}:{}",
@@ -233,5 +233,19 @@ pub(crate) fn message_key(header: &Header, msg_id: Option<&String>, msg_type: &s
 }
 
 fn clean(part: &str) -> String {
-    part.chars().filter(|c| *c != ':').take(256).collect()
+    key_part(part)
+}
+
+/// One part of a dedup key: `%` and `:` percent-escaped (so `a:1` and `a1` stay apart), cut to
+/// 256 characters.
+pub(crate) fn key_part(part: &str) -> String {
+    let mut out = String::with_capacity(part.len());
+    for c in part.chars().take(256) {
+        match c {
+            '%' => out.push_str("%25"),
+            ':' => out.push_str("%3A"),
+            c => out.push(c),
+        }
+    }
+    out
 }

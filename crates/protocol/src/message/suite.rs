@@ -15,7 +15,7 @@ use std::fmt;
 use serde_json::{Map, Value};
 use sha1::{Digest, Sha1};
 
-use super::{ContactChange, Fields, JsonObject, MessageError, Normalized, type_segment};
+use super::{ContactChange, Fields, JsonObject, MessageError, Normalized, key_part, type_segment};
 
 /// The suite ticket (`SuiteTicket`), needed to obtain a suite access token. Redacted in `Debug`.
 #[derive(Clone, PartialEq, Eq)]
@@ -280,7 +280,7 @@ impl Normalized for SuiteEvent {
         );
         for part in parts {
             key.push(':');
-            key.extend(part.chars().filter(|c| *c != ':').take(256));
+            key.push_str(&key_part(&part));
         }
         key
     }
