@@ -33,6 +33,19 @@ pub const MAX_ARTICLES: usize = 8;
 /// ```
 ///
 /// Unknown `type`s and unknown fields are refused, so a typo is reported rather than ignored.
+///
+/// ```
+/// use wxgate_protocol::reply::Reply;
+///
+/// let reply = Reply::from_json(serde_json::json!({"type": "text", "content": "hi ]]> there"}))?;
+/// assert_eq!(
+///     reply.to_xml("zhangsan", "ww1", 1348831860),
+///     "<xml><ToUserName><![CDATA[zhangsan]]></ToUserName><FromUserName><![CDATA[ww1]]></FromUserName>\
+///      <CreateTime>1348831860</CreateTime><MsgType><![CDATA[text]]></MsgType>\
+///      <Content><![CDATA[hi ]]]]><![CDATA[> there]]></Content></xml>"
+/// );
+/// # Ok::<(), wxgate_protocol::reply::ReplyError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Reply {

@@ -16,6 +16,22 @@
 //! * [`suite`] — WeCom third-party (suite) instruction callbacks;
 //! * [`mp`] — Official Account messages and events;
 //! * [`mini`] — Mini Program customer-service pushes.
+//!
+//! ```
+//! use wxgate_protocol::message::{Normalized, parse_wecom};
+//!
+//! let plaintext = "<xml><ToUserName><![CDATA[ww1]]></ToUserName>\
+//!     <FromUserName><![CDATA[zhangsan]]></FromUserName><CreateTime>1409659813</CreateTime>\
+//!     <MsgType><![CDATA[text]]></MsgType><Content><![CDATA[hello]]></Content>\
+//!     <MsgId>4561255354251345929</MsgId><AgentID>218</AgentID></xml>";
+//! let message = parse_wecom(plaintext)?;
+//! assert_eq!(message.event_type(), "wecom.message.text");
+//! assert_eq!(message.dedup_key(), "msg:4561255354251345929");
+//! let body = message.to_normalized_json();
+//! assert_eq!(body["msg_id"], "4561255354251345929"); // above 2^53: a string
+//! assert_eq!(body["agent_id"], 218); // a number
+//! # Ok::<(), wxgate_protocol::message::MessageError>(())
+//! ```
 
 pub mod contact_change;
 pub mod content;
@@ -47,7 +63,7 @@ pub trait Normalized {
     fn event_type(&self) -> String;
     /// Normalised JSON: snake_case keys, integers as JSON numbers (timestamps, agent ids, counts,
     /// department ids), identifiers that may exceed 2^53 (MsgId) as strings, lists as arrays
-    /// (e.g. Department "1,2,3" -> [1,2,3]), unknown fields kept under "extra".
+    /// (e.g. Department `"1,2,3"` -> `[1,2,3]`), unknown fields kept under "extra".
     fn to_normalized_json(&self) -> serde_json::Value;
     /// Key used to drop the platform's retries: MsgId for messages; FromUserName+CreateTime+Event
     /// (+ChangeType/+UserID/Id where present) for events; InfoType+TimeStamp+key fields for suite events.
