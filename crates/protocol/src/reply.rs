@@ -182,6 +182,7 @@ impl Reply {
 
     /// The reply as the platform's plaintext XML (before encryption). `to_user` is the sender of
     /// the message being answered (its `FromUserName`), `from_user` its `ToUserName`.
+    /// Limits are checked by [`Reply::validate`] (done by [`Reply::from_json`]), not here.
     pub fn to_xml(&self, to_user: &str, from_user: &str, create_time: u64) -> String {
         let mut x = String::with_capacity(256);
         x.push_str("<xml>");
@@ -547,6 +548,30 @@ mod tests {
             Reply::from_json(json!({"type":"news","articles":nine})),
             Err(ReplyError::ArticleCount(9))
         );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_round_trips_through_the_xml_reader(
+            content in proptest::prelude::any::<String>(),
+            to in "[ -~\r\n\t]{0,40}",
+        ) {
+            let out = Reply::Text { content: content.clone() }.to_xml(&to, "corp", 7);
+            let doc = xml::parse(&out, &xml::Limits::default()).unwrap();
+            let expected: String = content.chars().filter(|c| is_xml_char(*c)).collect();
+            proptest::prop_assert_eq!(doc.child_text("Content"), Some(expected.as_str()));
+            proptest::prop_assert_eq!(doc.child_text("ToUserName"), Some(to.as_str()));
+        }
+    }
+
+    #[test]
+    fn line_breaks_survive_the_round_trip() {
+        let out = Reply::Text {
+            content: "a\r\nb\rc".into(),
+        }
+        .to_xml("u", "c", 1);
+        let doc = xml::parse(&out, &xml::Limits::default()).unwrap();
+        assert_eq!(doc.child_text("Content"), Some("a\r\nb\rc"));
     }
 
     #[test]
