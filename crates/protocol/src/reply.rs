@@ -299,6 +299,9 @@ mod tests {
         reply.to_xml("toUser", "fromUser", 1348831860)
     }
 
+    // Expected XML: developer.work.weixin.qq.com path/90241 (被动回复消息格式: text, image, voice,
+    // video, news, update_button) and the Official Account passive-reply page (same XML, plus
+    // transfer_customer_service with TransInfo/KfAccount), written without whitespace.
     const HEAD: &str = "<xml><ToUserName><![CDATA[toUser]]></ToUserName><FromUserName><![CDATA[fromUser]]></FromUserName><CreateTime>1348831860</CreateTime>";
 
     #[test]

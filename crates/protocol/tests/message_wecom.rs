@@ -427,17 +427,17 @@ fn official_batch_job_result() {
     );
 }
 
-// Structure per official path/90240 (模板卡片事件推送): two selected questions with two options
-// each, and a single-item card (one <SelectedItem>, one <OptionId>).
+// Official path/90240 (模板卡片事件推送) sample, as quoted verbatim in several SDK test suites;
+// then a single-item card (one <SelectedItem>, one <OptionId>) and a button card.
 #[test]
 fn template_card_event_with_selected_items() {
-    let xml = "<xml><ToUserName><![CDATA[toUser]]></ToUserName><FromUserName><![CDATA[FromUser]]></FromUserName><CreateTime>123456789</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[template_card_event]]></Event><EventKey><![CDATA[key111]]></EventKey><TaskId><![CDATA[taskid111]]></TaskId><CardType><![CDATA[vote_interaction]]></CardType><ResponseCode><![CDATA[ResponseCode]]></ResponseCode><AgentID>1</AgentID><SelectedItems><SelectedItem><QuestionKey><![CDATA[QuestionKey1]]></QuestionKey><OptionIds><OptionId><![CDATA[OptionId1]]></OptionId><OptionId><![CDATA[OptionId2]]></OptionId></OptionIds></SelectedItem><SelectedItem><QuestionKey><![CDATA[QuestionKey2]]></QuestionKey><OptionIds><OptionId><![CDATA[OptionId3]]></OptionId><OptionId><![CDATA[OptionId4]]></OptionId></OptionIds></SelectedItem></SelectedItems></xml>";
+    let xml = "<xml><ToUserName><![CDATA[toUser]]></ToUserName><FromUserName><![CDATA[FromUser]]></FromUserName><CreateTime>123456789</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[template_card_event]]></Event><EventKey><![CDATA[key111]]></EventKey><TaskId><![CDATA[taskid111]]></TaskId><CardType><![CDATA[text_notice]]></CardType><ResponseCode><![CDATA[ResponseCode]]></ResponseCode><AgentID>1</AgentID><SelectedItems><SelectedItem><QuestionKey><![CDATA[QuestionKey1]]></QuestionKey><OptionIds><OptionId><![CDATA[OptionId1]]></OptionId><OptionId><![CDATA[OptionId2]]></OptionId></OptionIds></SelectedItem><SelectedItem><QuestionKey><![CDATA[QuestionKey2]]></QuestionKey><OptionIds><OptionId><![CDATA[OptionId3]]></OptionId><OptionId><![CDATA[OptionId4]]></OptionId></OptionIds></SelectedItem></SelectedItems></xml>";
     assert_eq!(
         event(xml),
         WecomEvent::TemplateCardEvent {
             event_key: Some("key111".into()),
             task_id: Some("taskid111".into()),
-            card_type: Some("vote_interaction".into()),
+            card_type: Some("text_notice".into()),
             response_code: Some("ResponseCode".into()),
             selected_items: vec![
                 SelectedItem {
@@ -450,6 +450,28 @@ fn template_card_event_with_selected_items() {
                 },
             ],
         }
+    );
+    let msg = parse_wecom(xml).unwrap();
+    assert_eq!(msg.event_type(), "wecom.event.template_card_event");
+    assert_eq!(
+        msg.to_normalized_json(),
+        json!({
+            "to_user_name": "toUser",
+            "from_user_name": "FromUser",
+            "create_time": 123456789,
+            "agent_id": 1,
+            "msg_type": "event",
+            "event": "template_card_event",
+            "event_key": "key111",
+            "task_id": "taskid111",
+            "card_type": "text_notice",
+            "response_code": "ResponseCode",
+            "selected_items": [
+                {"question_key": "QuestionKey1", "option_ids": ["OptionId1", "OptionId2"]},
+                {"question_key": "QuestionKey2", "option_ids": ["OptionId3", "OptionId4"]}
+            ],
+            "extra": {}
+        })
     );
     let single = "<xml><ToUserName>t</ToUserName><MsgType>event</MsgType><Event>template_card_event</Event><CardType>multiple_interaction</CardType><SelectedItems><SelectedItem><QuestionKey>q</QuestionKey><OptionIds><OptionId>o</OptionId></OptionIds></SelectedItem></SelectedItems></xml>";
     let WecomEvent::TemplateCardEvent { selected_items, .. } = event(single) else {
