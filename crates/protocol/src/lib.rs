@@ -4,4 +4,6 @@
 //! and no async, so it can be used as a plain library and tested byte for byte against Tencent's
 //! own samples.
 
+pub mod message;
+pub mod reply;
 pub mod xml;
