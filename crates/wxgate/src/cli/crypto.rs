@@ -536,7 +536,7 @@ fn encrypt(args: EncryptArgs) -> Result<Map<String, Value>, Failure> {
                 -40006,
                 format!(
                     "--random must be exactly 16 bytes, got {}",
-                    text.as_bytes().len()
+                    text.len()
                 ),
                 "pass 16 ASCII characters, e.g. 1234567890123456",
             )
