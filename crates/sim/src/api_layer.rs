@@ -117,10 +117,13 @@ pub fn live_errmsg(state: &SimState, ctx: &ApiCtx, error: &ApiError) -> String {
 }
 
 fn platform_of_token(state: &SimState, query: Option<&str>) -> Platform {
-    let token = query.into_iter().flat_map(|q| q.split('&')).find_map(|pair| {
-        pair.strip_prefix("access_token=")
-            .filter(|value| !value.is_empty())
-    });
+    let token = query
+        .into_iter()
+        .flat_map(|q| q.split('&'))
+        .find_map(|pair| {
+            pair.strip_prefix("access_token=")
+                .filter(|value| !value.is_empty())
+        });
     match token.and_then(|t| state.tokens.peek(t)) {
         Some(record) if !record.kind.is_wecom() => Platform::WeChat,
         _ => Platform::WeCom,
@@ -140,6 +143,8 @@ async fn wrong_method(method: Method) -> ApiError {
 pub async fn unknown_path(State(state): State<SimState>, request: Request) -> Response {
     let path = request.uri().path().to_owned();
     let error = ApiError::unknown_path(&path);
-    state.stats.record(&path, None, Some(error.errcode));
+    if !path.starts_with("/sim/") {
+        state.stats.record(&path, None, Some(error.errcode));
+    }
     (StatusCode::NOT_FOUND, error).into_response()
 }

@@ -85,7 +85,11 @@ mod tests {
     fn fast_clock_runs_faster() {
         let clock = SimClock::starting_at(0, 1000.0);
         std::thread::sleep(std::time::Duration::from_millis(20));
-        assert!(clock.now() >= 10, "1000x for 20 ms is ≥ 20 s, got {}", clock.now());
+        assert!(
+            clock.now() >= 10,
+            "1000x for 20 ms is ≥ 20 s, got {}",
+            clock.now()
+        );
         assert_eq!(SimClock::new(f64::NAN).speed(), 1.0);
     }
 }

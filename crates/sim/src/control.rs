@@ -59,7 +59,10 @@ async fn set_faults(
     State(state): State<SimState>,
     body: Bytes,
 ) -> Result<Json<FaultConfig>, ControlError> {
-    let config: FaultConfig = parse(&body, r#"{"system_error_probability":0.1,"latency_ms":200}"#)?;
+    let config: FaultConfig = parse(
+        &body,
+        r#"{"system_error_probability":0.1,"latency_ms":200}"#,
+    )?;
     state.faults.set(config).map_err(ControlError)?;
     Ok(Json(state.faults.config()))
 }

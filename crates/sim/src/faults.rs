@@ -189,7 +189,10 @@ mod tests {
         assert_eq!(faults.before_call("/a").answer.unwrap().errcode, -1);
         assert_eq!(faults.before_call("/b"), FaultDecision::default());
         assert_eq!(
-            faults.check_denied(&["acme-app", "wwacme"]).unwrap_err().errcode,
+            faults
+                .check_denied(&["acme-app", "wwacme"])
+                .unwrap_err()
+                .errcode,
             60020
         );
         assert!(faults.check_denied(&["other"]).is_ok());

@@ -25,6 +25,8 @@ pub struct SimOptions {
     pub rate_limit_factor: f64,
     /// Seed for fault injection draws (reproducible runs); `None` seeds from the OS.
     pub fault_seed: Option<u64>,
+    /// Simulated unix time at start (reproducible runs); `None` starts at the real time.
+    pub start_unix: Option<i64>,
 }
 
 impl Default for SimOptions {
@@ -34,6 +36,7 @@ impl Default for SimOptions {
             clock_speed: 1.0,
             rate_limit_factor: 1.0,
             fault_seed: None,
+            start_unix: None,
         }
     }
 }
@@ -66,7 +69,10 @@ pub struct SimState {
 impl SimState {
     /// State for `world` with `options`; the clock starts at the real current time.
     pub fn new(world: World, options: SimOptions) -> Self {
-        let clock = Arc::new(SimClock::new(options.clock_speed));
+        let clock = Arc::new(match options.start_unix {
+            Some(start) => SimClock::starting_at(start, options.clock_speed),
+            None => SimClock::new(options.clock_speed),
+        });
         Self {
             inner: Arc::new(SimShared {
                 world,

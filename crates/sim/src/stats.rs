@@ -62,10 +62,7 @@ impl Stats {
 
     /// A copy of the counters.
     pub fn snapshot(&self) -> StatsSnapshot {
-        self.inner
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.inner.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// Zeroes every counter.

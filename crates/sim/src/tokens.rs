@@ -3,6 +3,7 @@
 //! and whether it was invalidated early. [`require_token`] is the one check every API handler runs.
 
 use std::collections::HashMap;
+use std::fmt;
 use std::sync::Mutex;
 
 use rand::RngExt;
@@ -206,8 +207,8 @@ pub enum TokenProblem {
     Invalidated(i64),
 }
 
-/// A credential handed to a client.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A credential handed to a client. Its `Debug` output shows only the first characters.
+#[derive(Clone, PartialEq, Eq)]
 pub struct IssuedToken {
     /// The token or ticket string.
     pub value: String,
@@ -215,17 +216,41 @@ pub struct IssuedToken {
     pub expires_in: i64,
 }
 
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct Registry {
     by_value: HashMap<String, TokenRecord>,
     current: HashMap<(TokenOwner, TokenKind), String>,
     marks: HashMap<String, i64>,
 }
 
-/// All credentials issued since start (or the last reset).
-#[derive(Debug, Default)]
+/// All credentials issued since start (or the last reset). Its `Debug` output shows only how
+/// many are held, never a token.
+#[derive(Default)]
 pub struct TokenRegistry {
     inner: Mutex<Registry>,
+}
+
+impl fmt::Debug for TokenRegistry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenRegistry")
+            .field("tokens", &self.len())
+            .finish()
+    }
+}
+
+/// A token shortened for `Debug` output: enough to tell two apart, not enough to use one.
+fn redacted(value: &str) -> String {
+    let head: String = value.chars().take(6).collect();
+    format!("{head}…({} chars)", value.chars().count())
+}
+
+impl fmt::Debug for IssuedToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IssuedToken")
+            .field("value", &redacted(&self.value))
+            .field("expires_in", &self.expires_in)
+            .finish()
+    }
 }
 
 /// Records that expired this long ago are forgotten (then answer 40014 instead of 42001).
@@ -385,13 +410,22 @@ fn generate(kind: TokenKind) -> String {
     }
 }
 
-/// A presented token that passed [`require_token`].
-#[derive(Debug, Clone)]
+/// A presented token that passed [`require_token`]. Its `Debug` output shortens the token.
+#[derive(Clone)]
 pub struct TokenGrant {
     /// The token string.
     pub value: String,
     /// Its record.
     pub record: TokenRecord,
+}
+
+impl fmt::Debug for TokenGrant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenGrant")
+            .field("value", &redacted(&self.value))
+            .field("record", &self.record)
+            .finish()
+    }
 }
 
 impl TokenGrant {
@@ -477,11 +511,20 @@ mod tests {
         assert!(a.value.bytes().all(|b| TOKEN_CHARSET.contains(&b)));
         let b = reg.current_or_issue(&app(), TokenKind::CorpAppToken, 1100, 7200);
         assert_eq!((b.value.as_str(), b.expires_in), (a.value.as_str(), 7100));
-        assert_eq!(reg.lookup(&a.value, 8199).unwrap().kind, TokenKind::CorpAppToken);
-        assert_eq!(reg.lookup(&a.value, 8200).unwrap_err(), TokenProblem::Expired);
+        assert_eq!(
+            reg.lookup(&a.value, 8199).unwrap().kind,
+            TokenKind::CorpAppToken
+        );
+        assert_eq!(
+            reg.lookup(&a.value, 8200).unwrap_err(),
+            TokenProblem::Expired
+        );
         let c = reg.current_or_issue(&app(), TokenKind::CorpAppToken, 8200, 7200);
         assert_ne!(c.value, a.value);
-        assert_eq!(reg.lookup("garbage", 8200).unwrap_err(), TokenProblem::Unknown);
+        assert_eq!(
+            reg.lookup("garbage", 8200).unwrap_err(),
+            TokenProblem::Unknown
+        );
     }
 
     #[test]
@@ -501,6 +544,11 @@ mod tests {
             TokenProblem::Invalidated(42001)
         );
         assert_eq!(reg.invalidate_owner("nobody", 40014, 500), 0);
+        let debug = format!("{reg:?} {b:?}");
+        assert!(
+            !debug.contains(&b.value) && !debug.contains(&a.value),
+            "{debug}"
+        );
         reg.clear();
         assert!(reg.is_empty());
     }

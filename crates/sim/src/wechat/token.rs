@@ -107,7 +107,9 @@ async fn stable_token(
         ApiError::data_format_error(&format!("the body must be a JSON object ({e})"))
     })?;
     let Some(fields) = body.as_object() else {
-        return Err(ApiError::data_format_error("the body must be a JSON object"));
+        return Err(ApiError::data_format_error(
+            "the body must be a JSON object",
+        ));
     };
     let text = |name: &str| {
         fields
@@ -162,7 +164,7 @@ async fn stable_token(
         )));
     }
     match current {
-        Some(current) if current.expires_in > STABLE_RENEW_BEFORE_SECS => Ok(token_body(current)),
+        Some(current) if current.expires_in >= STABLE_RENEW_BEFORE_SECS => Ok(token_body(current)),
         _ => Ok(token_body(state.tokens.issue(&owner, kind, now, ttl, None))),
     }
 }
@@ -189,12 +191,10 @@ async fn getticket(
         }
         None => return Err(ApiError::invalid_args("type is missing (jsapi or wx_card)")),
     };
-    let ticket = state.tokens.current_or_issue(
-        grant.owner(),
-        kind,
-        state.clock.now(),
-        state.token_ttl(),
-    );
+    let ticket =
+        state
+            .tokens
+            .current_or_issue(grant.owner(), kind, state.clock.now(), state.token_ttl());
     Ok(Json(json!({
         "errcode": 0,
         "errmsg": "ok",

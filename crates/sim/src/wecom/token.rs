@@ -80,7 +80,12 @@ async fn get_jsapi_ticket(
         },
         other => other.clone(),
     };
-    issue_ticket(&state, grant.owner(), ticket_owner, TokenKind::CorpJsapiTicket)
+    issue_ticket(
+        &state,
+        grant.owner(),
+        ticket_owner,
+        TokenKind::CorpJsapiTicket,
+    )
 }
 
 /// `GET /cgi-bin/ticket/get?access_token=…&type=agent_config`: the app's ticket (wx.agentConfig).
@@ -102,7 +107,11 @@ async fn get_agent_ticket(
                 "type must be agent_config, got {other:?}"
             )));
         }
-        None => return Err(ApiError::invalid_parameter("type is missing (agent_config)")),
+        None => {
+            return Err(ApiError::invalid_parameter(
+                "type is missing (agent_config)",
+            ));
+        }
     }
     let owner = grant.owner().clone();
     issue_ticket(&state, &owner, owner.clone(), TokenKind::AgentTicket)
@@ -126,12 +135,10 @@ fn issue_ticket(
             WECOM_TICKETS_PER_APP,
         )?;
     }
-    let ticket = state.tokens.current_or_issue(
-        &ticket_owner,
-        kind,
-        state.clock.now(),
-        state.token_ttl(),
-    );
+    let ticket =
+        state
+            .tokens
+            .current_or_issue(&ticket_owner, kind, state.clock.now(), state.token_ttl());
     Ok(Json(json!({
         "errcode": 0,
         "errmsg": "ok",
