@@ -223,6 +223,65 @@ struct Registry {
     marks: HashMap<String, i64>,
 }
 
+impl Registry {
+    fn current(&self, owner: &TokenOwner, kind: TokenKind, now: i64) -> Option<IssuedToken> {
+        let value = self.current.get(&(owner.clone(), kind))?;
+        let record = self.by_value.get(value)?;
+        if record.problem_at(now).is_some() {
+            return None;
+        }
+        let ends = record
+            .invalidated
+            .map_or(record.expires_at, |inv| inv.at.min(record.expires_at));
+        Some(IssuedToken {
+            value: value.clone(),
+            expires_in: ends - now,
+        })
+    }
+
+    fn issue(
+        &mut self,
+        owner: &TokenOwner,
+        kind: TokenKind,
+        now: i64,
+        ttl: i64,
+        retire: Option<(i64, i64)>,
+    ) -> IssuedToken {
+        self.by_value
+            .retain(|_, r| now < r.expires_at.saturating_add(FORGET_AFTER_SECS));
+        if let Some((errcode, grace)) = retire {
+            for record in self.by_value.values_mut() {
+                if record.kind == kind && record.owner == *owner && record.problem_at(now).is_none()
+                {
+                    let at = (now + grace).min(record.expires_at);
+                    record.invalidated = Some(Invalidation { errcode, at });
+                }
+            }
+        }
+        let value = loop {
+            let candidate = generate(kind);
+            if !self.by_value.contains_key(&candidate) {
+                break candidate;
+            }
+        };
+        self.by_value.insert(
+            value.clone(),
+            TokenRecord {
+                kind,
+                owner: owner.clone(),
+                issued_at: now,
+                expires_at: now + ttl,
+                invalidated: None,
+            },
+        );
+        self.current.insert((owner.clone(), kind), value.clone());
+        IssuedToken {
+            value,
+            expires_in: ttl,
+        }
+    }
+}
+
 /// All credentials issued since start (or the last reset). Its `Debug` output shows only how
 /// many are held, never a token.
 #[derive(Default)]
@@ -262,7 +321,8 @@ impl TokenRegistry {
     }
 
     /// The owner's current token of this kind while it is usable, else a new one.
-    /// ("有效期内重复获取返回相同结果", WeCom gettoken.)
+    /// ("有效期内重复获取返回相同结果", WeCom gettoken.) Atomic: concurrent first calls get the
+    /// same token.
     pub fn current_or_issue(
         &self,
         owner: &TokenOwner,
@@ -270,27 +330,29 @@ impl TokenRegistry {
         now: i64,
         ttl: i64,
     ) -> IssuedToken {
-        if let Some(current) = self.current(owner, kind, now) {
-            return current;
+        self.current_or_renew(owner, kind, now, ttl, 1)
+    }
+
+    /// The owner's current token of this kind while at least `min_remaining` seconds of it are
+    /// left, else a new one (earlier tokens stay valid until they expire). Atomic.
+    pub fn current_or_renew(
+        &self,
+        owner: &TokenOwner,
+        kind: TokenKind,
+        now: i64,
+        ttl: i64,
+        min_remaining: i64,
+    ) -> IssuedToken {
+        let mut reg = self.lock();
+        match reg.current(owner, kind, now) {
+            Some(current) if current.expires_in >= min_remaining => current,
+            _ => reg.issue(owner, kind, now, ttl, None),
         }
-        self.issue(owner, kind, now, ttl, None)
     }
 
     /// The owner's current token of this kind, if still usable.
     pub fn current(&self, owner: &TokenOwner, kind: TokenKind, now: i64) -> Option<IssuedToken> {
-        let reg = self.lock();
-        let value = reg.current.get(&(owner.clone(), kind))?;
-        let record = reg.by_value.get(value)?;
-        if record.problem_at(now).is_some() {
-            return None;
-        }
-        let ends = record
-            .invalidated
-            .map_or(record.expires_at, |inv| inv.at.min(record.expires_at));
-        Some(IssuedToken {
-            value: value.clone(),
-            expires_in: ends - now,
-        })
+        self.lock().current(owner, kind, now)
     }
 
     /// Issues a new token of this kind for the owner, making it the current one. With
@@ -304,39 +366,7 @@ impl TokenRegistry {
         ttl: i64,
         retire: Option<(i64, i64)>,
     ) -> IssuedToken {
-        let mut reg = self.lock();
-        reg.by_value
-            .retain(|_, r| now < r.expires_at.saturating_add(FORGET_AFTER_SECS));
-        if let Some((errcode, grace)) = retire {
-            for record in reg.by_value.values_mut() {
-                if record.kind == kind && record.owner == *owner && record.problem_at(now).is_none()
-                {
-                    let at = (now + grace).min(record.expires_at);
-                    record.invalidated = Some(Invalidation { errcode, at });
-                }
-            }
-        }
-        let value = loop {
-            let candidate = generate(kind);
-            if !reg.by_value.contains_key(&candidate) {
-                break candidate;
-            }
-        };
-        reg.by_value.insert(
-            value.clone(),
-            TokenRecord {
-                kind,
-                owner: owner.clone(),
-                issued_at: now,
-                expires_at: now + ttl,
-                invalidated: None,
-            },
-        );
-        reg.current.insert((owner.clone(), kind), value.clone());
-        IssuedToken {
-            value,
-            expires_in: ttl,
-        }
+        self.lock().issue(owner, kind, now, ttl, retire)
     }
 
     /// The record of a presented token, or why it cannot be used at `now`.

@@ -233,3 +233,21 @@ async fn the_corp_ticket_budget_is_shared_by_its_apps() {
         .await;
     assert_eq!(errcode(&body), 45009, "{body}");
 }
+
+#[tokio::test]
+async fn concurrent_first_fetches_get_the_same_token() {
+    let sim = std::sync::Arc::new(Sim::start().await);
+    let mut calls = Vec::new();
+    for _ in 0..16 {
+        let sim = sim.clone();
+        calls.push(tokio::spawn(
+            async move { sim.wecom_token("acme-secret").await },
+        ));
+    }
+    let mut tokens = Vec::new();
+    for call in calls {
+        tokens.push(call.await.unwrap());
+    }
+    tokens.dedup();
+    assert_eq!(tokens.len(), 1, "one token for all concurrent callers");
+}

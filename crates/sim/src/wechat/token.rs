@@ -140,7 +140,6 @@ async fn stable_token(
     let now = state.clock.now();
     let ttl = state.token_ttl();
     let kind = TokenKind::MpStableToken;
-    let current = state.tokens.current(&owner, kind, now);
     if force {
         state.limits.check(
             &format!("mp-stable-force:{app_id}"),
@@ -151,7 +150,10 @@ async fn stable_token(
             .tokens
             .last_mark(&mark)
             .is_some_and(|last| now - last < FORCE_REFRESH_INTERVAL_SECS);
-        if let (true, Some(current)) = (too_soon, current.clone()) {
+        if let Some(current) = too_soon
+            .then(|| state.tokens.current(&owner, kind, now))
+            .flatten()
+        {
             return Ok(token_body(current));
         }
         state.tokens.mark(&mark, now);
@@ -163,10 +165,13 @@ async fn stable_token(
             Some((40001, 0)),
         )));
     }
-    match current {
-        Some(current) if current.expires_in >= STABLE_RENEW_BEFORE_SECS => Ok(token_body(current)),
-        _ => Ok(token_body(state.tokens.issue(&owner, kind, now, ttl, None))),
-    }
+    Ok(token_body(state.tokens.current_or_renew(
+        &owner,
+        kind,
+        now,
+        ttl,
+        STABLE_RENEW_BEFORE_SECS,
+    )))
 }
 
 /// `GET /cgi-bin/ticket/getticket?access_token=…&type=jsapi|wx_card`.
