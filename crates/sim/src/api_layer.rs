@@ -1,5 +1,5 @@
 //! The layer around every platform API route (not `/sim/*`): it builds the call's [`ApiCtx`],
-//! applies fault injection, renders [`ApiError`]s in the serving platform's live style and counts
+//! applies the WeCom per-IP limit and fault injection, renders [`ApiError`]s in the serving platform's live style and counts
 //! the call in the stats. Feature modules only write handlers; [`api_group`] wraps their routes.
 
 use std::net::SocketAddr;
@@ -14,6 +14,7 @@ use rand::RngExt;
 
 use crate::api_context::{ApiCtx, Platform, PlatformChoice};
 use crate::api_error::ApiError;
+use crate::rate_limit::WECOM_IP_API;
 use crate::state::SimState;
 
 /// Wraps a group of platform routes in the API layer. `routes` must hold at least one route.
@@ -55,6 +56,12 @@ async fn api_layer(
     let ctx = ApiCtx::new(platform, path, client_ip);
     request.extensions_mut().insert(ctx.clone());
 
+    if platform == Platform::WeCom {
+        let key = format!("wecom-ip:{}:{}", ctx.client_ip(), ctx.path());
+        if let Err(limited) = state.limits.check(&key, WECOM_IP_API) {
+            return finish(&state, &ctx, limited.into_response());
+        }
+    }
     let decision = state.faults.before_call(ctx.path());
     if !decision.delay.is_zero() {
         tokio::time::sleep(decision.delay).await;

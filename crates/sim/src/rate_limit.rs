@@ -11,6 +11,8 @@ use crate::clock::SimClock;
 
 /// WeCom per corp per API: ≤10 000 per minute and ≤150 000 per hour (NOTES §3.6).
 pub const WECOM_CORP_API: &[(u64, u64)] = &[(60, 10_000), (3_600, 150_000)];
+/// WeCom per caller IP per API: ≤20 000 per minute and ≤600 000 per hour (NOTES §3.6).
+pub const WECOM_IP_API: &[(u64, u64)] = &[(60, 20_000), (3_600, 600_000)];
 /// WeCom jsapi/agent tickets: ≤400 per corp per hour (NOTES §3.1).
 pub const WECOM_TICKETS_PER_CORP: &[(u64, u64)] = &[(3_600, 400)];
 /// WeCom jsapi/agent tickets: ≤100 per app per hour (NOTES §3.1).

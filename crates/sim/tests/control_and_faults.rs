@@ -216,6 +216,31 @@ async fn corp_api_rate_limit_answers_45009() {
 }
 
 #[tokio::test]
+async fn wecom_per_ip_limit_answers_45009_across_corps() {
+    // 20 000/min per IP per API × 0.0001 = 2; the per-corp limit (10 000 × 0.0001 = 1) is per corp.
+    let sim = Sim::with(SimOptions {
+        rate_limit_factor: 0.0001,
+        ..common::options()
+    })
+    .await;
+    assert_eq!(errcode(&sim.get(&gettoken("acme-secret")).await), 0);
+    let other = "/cgi-bin/gettoken?corpid=wwother000000001&corpsecret=other-secret";
+    assert_eq!(errcode(&sim.get(other).await), 0);
+    let body = sim.get(other).await;
+    assert_eq!(errcode(&body), 45009, "{body}");
+    // WeChat routes are not subject to the WeCom IP limit.
+    let mp = sim.mp_token(OA, "oa-secret").await;
+    for _ in 0..3 {
+        let body = sim
+            .get(&format!(
+                "/cgi-bin/ticket/getticket?access_token={mp}&type=jsapi"
+            ))
+            .await;
+        assert_eq!(errcode(&body), 0);
+    }
+}
+
+#[tokio::test]
 async fn stats_count_calls_apps_and_errors_and_reset_clears_them() {
     let sim = Sim::start().await;
     let token = sim.wecom_token("acme-secret").await;
