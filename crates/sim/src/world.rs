@@ -306,6 +306,23 @@ impl World {
             .find(|a| a.agent_id == Some(agent_id))
     }
 
+    /// The WeCom app (and its corp) linked to the mini program with this appid.
+    pub fn corp_app_by_mini_app_id(&self, app_id: &str) -> Option<(&SimCorp, &SimApp)> {
+        self.corps.iter().find_map(|corp| {
+            corp.apps
+                .iter()
+                .find(|a| matches!(&a.kind, SimAppKind::MiniProgram { app_id: id } if id == app_id))
+                .map(|app| (corp, app))
+        })
+    }
+
+    /// The WeCom app called `name`, in whichever corp.
+    pub fn app_by_name(&self, name: &str) -> Option<(&SimCorp, &SimApp)> {
+        self.corps
+            .iter()
+            .find_map(|corp| corp.apps.iter().find(|a| a.name == name).map(|a| (corp, a)))
+    }
+
     /// The suite with this suite id.
     pub fn suite(&self, suite_id: &str) -> Option<&SimSuite> {
         self.suites.iter().find(|s| s.suite_id == suite_id)
@@ -375,7 +392,15 @@ mod tests {
                 SimCorp {
                     name: "Other".into(),
                     corp_id: "wwother".into(),
-                    apps: vec![SimApp::self_built("other-app", 1000003, "s-other")],
+                    apps: vec![
+                        SimApp::self_built("other-app", 1000003, "s-other"),
+                        SimApp {
+                            kind: SimAppKind::MiniProgram {
+                                app_id: "wxlinked".into(),
+                            },
+                            ..SimApp::self_built("other-mini", 1000004, "s-mini")
+                        },
+                    ],
                 },
             ],
             official_accounts: vec![SimOfficialAccount {
@@ -414,6 +439,14 @@ mod tests {
             "acme-app"
         );
         assert_eq!(w.mp_account("wxoa").unwrap().kind, MpKind::OfficialAccount);
+        let (corp, app) = w.corp_app_by_mini_app_id("wxlinked").unwrap();
+        assert_eq!(
+            (corp.corp_id.as_str(), app.name.as_str()),
+            ("wwother", "other-mini")
+        );
+        assert!(w.corp_app_by_mini_app_id("wxoa").is_none());
+        assert_eq!(w.app_by_name("other-app").unwrap().0.corp_id, "wwother");
+        assert!(w.app_by_name("nope").is_none());
         assert!(w.mp_account("wxnone").is_none());
     }
 
