@@ -1,0 +1,1 @@
+//! Tests of the directory as a whole.
