@@ -298,10 +298,10 @@ impl Directory {
         let mut out = Vec::new();
         for dept in departments {
             for userid in self.index.members_in(dept) {
-                if seen.insert(userid) {
-                    if let Some(member) = self.members.get(userid) {
-                        out.push(member);
-                    }
+                if seen.insert(userid)
+                    && let Some(member) = self.members.get(userid)
+                {
+                    out.push(member);
                 }
             }
         }

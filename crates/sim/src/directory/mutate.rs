@@ -437,11 +437,11 @@ impl Directory {
         {
             return Err(DirectoryError::TagNameExists(tagname.to_owned()));
         }
-        if let Some(tag) = self.tags.get_mut(&tagid) {
-            if tag.tagname != tagname {
-                tag.tagname = tagname.to_owned();
-                self.version += 1;
-            }
+        if let Some(tag) = self.tags.get_mut(&tagid)
+            && tag.tagname != tagname
+        {
+            tag.tagname = tagname.to_owned();
+            self.version += 1;
         }
         Ok(Vec::new())
     }
@@ -658,13 +658,13 @@ impl Directory {
                 return Err(DirectoryError::UserNotFound(leader.clone()));
             }
         }
-        if let Some(owner) = self.index.userid_by_open_userid(&member.open_userid) {
-            if Some(owner.as_str()) != current {
-                return Err(DirectoryError::InvalidParameter(format!(
-                    "open_userid {:?} already belongs to {owner:?}",
-                    member.open_userid
-                )));
-            }
+        if let Some(owner) = self.index.userid_by_open_userid(&member.open_userid)
+            && Some(owner.as_str()) != current
+        {
+            return Err(DirectoryError::InvalidParameter(format!(
+                "open_userid {:?} already belongs to {owner:?}",
+                member.open_userid
+            )));
         }
         Ok(())
     }

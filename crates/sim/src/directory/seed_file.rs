@@ -243,15 +243,14 @@ fn check_departments(list: Vec<Department>) -> Result<BTreeMap<u32, Department>,
             });
         }
         // Third-party output has no names; only check names that are present.
-        if !dept.name.is_empty() {
-            if let Some(first) = sibling_names.insert((dept.parentid, dept.name.as_str()), dept.id)
-            {
-                return Err(SeedError::DuplicateSiblingName {
-                    first,
-                    second: dept.id,
-                    name: dept.name.clone(),
-                });
-            }
+        if !dept.name.is_empty()
+            && let Some(first) = sibling_names.insert((dept.parentid, dept.name.as_str()), dept.id)
+        {
+            return Err(SeedError::DuplicateSiblingName {
+                first,
+                second: dept.id,
+                name: dept.name.clone(),
+            });
         }
     }
     // Every department must reach the root within as many steps as there are departments.
