@@ -55,8 +55,7 @@ impl Directory {
         let mut members = generate_members(&mut rng, options, &departments);
         assign_leaders(&mut rng, &mut departments, &mut members);
         let tags = generate_tags(&mut rng, &departments, &members);
-        let members: BTreeMap<String, Member> =
-            members.into_iter().map(|m| (m.userid.clone(), m)).collect();
+        let members = into_sorted_map(members);
         Directory::from_records(&options.corp_id, departments, members, tags)
     }
 }
@@ -172,7 +171,7 @@ fn generate_members(
         candidates.push(ROOT_DEPARTMENT);
     }
     let mut userid_counts: HashMap<String, u32> = HashMap::new();
-    let mut mobiles: HashSet<String> = HashSet::with_capacity(options.members);
+    let mut mobiles: HashSet<u64> = HashSet::with_capacity(options.members);
     let mut members = Vec::with_capacity(options.members);
     for serial in 0..options.members {
         let (surname, surname_py) = SURNAMES[rng.random_range(0..SURNAMES.len())];
@@ -217,10 +216,10 @@ fn generate_members(
             .collect();
 
         let mobile = loop {
-            let prefix = [3, 5, 7, 8, 9][rng.random_range(0..5)];
-            let candidate = format!("1{prefix}{:09}", rng.random_range(0..1_000_000_000u32));
-            if mobiles.insert(candidate.clone()) {
-                break candidate;
+            let prefix: u64 = [13, 15, 17, 18, 19][rng.random_range(0..5)];
+            let candidate = prefix * 1_000_000_000 + rng.random_range(0..1_000_000_000u64);
+            if mobiles.insert(candidate) {
+                break candidate.to_string();
             }
         };
         let status = match rng.random_range(0..100) {
@@ -269,6 +268,19 @@ fn generate_members(
         members.push(member);
     }
     members
+}
+
+/// Keys the members by userid. Sorting indices instead of the (large) members themselves keeps
+/// the sort from moving half-kilobyte records around.
+fn into_sorted_map(members: Vec<Member>) -> BTreeMap<String, Member> {
+    let mut order: Vec<usize> = (0..members.len()).collect();
+    order.sort_unstable_by(|a, b| members[*a].userid.cmp(&members[*b].userid));
+    let mut slots: Vec<Option<Member>> = members.into_iter().map(Some).collect();
+    order
+        .into_iter()
+        .filter_map(|i| slots[i].take())
+        .map(|m| (m.userid.clone(), m))
+        .collect()
 }
 
 fn assign_leaders(

@@ -1,1 +1,0 @@
-//! Tests of the directory as a whole.
