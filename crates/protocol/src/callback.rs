@@ -263,7 +263,10 @@ mod tests {
     #[test]
     fn mp_mode_from_encrypt_type() {
         assert_eq!(MpMode::from_encrypt_type(None), Ok(MpMode::Plaintext));
-        assert_eq!(MpMode::from_encrypt_type(Some("raw")), Ok(MpMode::Plaintext));
+        assert_eq!(
+            MpMode::from_encrypt_type(Some("raw")),
+            Ok(MpMode::Plaintext)
+        );
         assert_eq!(MpMode::from_encrypt_type(Some("aes")), Ok(MpMode::Aes));
         assert_eq!(
             MpMode::from_encrypt_type(Some("AES")),

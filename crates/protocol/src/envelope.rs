@@ -232,24 +232,28 @@ mod tests {
     fn parses_both_json_casings_and_numeric_agent_id() {
         // NOTES.md §1.3: Go JSON sample (lower case, string agentid) and PHP JSON sample
         // (PascalCase, numeric AgentID).
-        let (env, format) =
-            parse_envelope(r#"{"tousername":"wx5823bf96d3bd56c7","encrypt":"abc=","agentid":"218"}"#)
-                .unwrap();
+        let (env, format) = parse_envelope(
+            r#"{"tousername":"wx5823bf96d3bd56c7","encrypt":"abc=","agentid":"218"}"#,
+        )
+        .unwrap();
         assert_eq!(format, BodyFormat::Json);
         assert_eq!(env.encrypt, "abc=");
         assert_eq!(env.agent_id.as_deref(), Some("218"));
-        let (env, _) =
-            parse_envelope(r#" { "ToUserName": "wx5823bf96d3bd56c7", "Encrypt": "xyz=", "AgentID": 218 }"#)
-                .unwrap();
+        let (env, _) = parse_envelope(
+            r#" { "ToUserName": "wx5823bf96d3bd56c7", "Encrypt": "xyz=", "AgentID": 218 }"#,
+        )
+        .unwrap();
         assert_eq!(env.encrypt, "xyz=");
         assert_eq!(env.to_user_name.as_deref(), Some("wx5823bf96d3bd56c7"));
         assert_eq!(env.agent_id.as_deref(), Some("218"));
         // MP JSON: no AgentID; third-party 指令回调: empty AgentID.
-        let (env, _) = parse_envelope(r#"{"ToUserName":"gh_97417a04a28d","Encrypt":"q="}"#).unwrap();
-        assert_eq!(env.agent_id, None);
         let (env, _) =
-            parse_envelope("<xml><ToUserName>ww1</ToUserName><Encrypt>e</Encrypt><AgentID></AgentID></xml>")
-                .unwrap();
+            parse_envelope(r#"{"ToUserName":"gh_97417a04a28d","Encrypt":"q="}"#).unwrap();
+        assert_eq!(env.agent_id, None);
+        let (env, _) = parse_envelope(
+            "<xml><ToUserName>ww1</ToUserName><Encrypt>e</Encrypt><AgentID></AgentID></xml>",
+        )
+        .unwrap();
         assert_eq!(env.agent_id, None);
     }
 
@@ -294,17 +298,27 @@ mod tests {
         let sig = "ab".repeat(20);
         assert_eq!(
             r.to_xml(),
-            format!("<xml>\n<Encrypt><![CDATA[hE8R6m==]]></Encrypt>\n<MsgSignature><![CDATA[{sig}]]></MsgSignature>\n<TimeStamp>1713424427</TimeStamp>\n<Nonce><![CDATA[415670741]]></Nonce>\n</xml>")
+            format!(
+                "<xml>\n<Encrypt><![CDATA[hE8R6m==]]></Encrypt>\n<MsgSignature><![CDATA[{sig}]]></MsgSignature>\n<TimeStamp>1713424427</TimeStamp>\n<Nonce><![CDATA[415670741]]></Nonce>\n</xml>"
+            )
         );
         assert_eq!(
             r.to_wecom_json(),
-            format!(r#"{{"encrypt":"hE8R6m==","msgsignature":"{sig}","timestamp":"1713424427","nonce":"415670741"}}"#)
+            format!(
+                r#"{{"encrypt":"hE8R6m==","msgsignature":"{sig}","timestamp":"1713424427","nonce":"415670741"}}"#
+            )
         );
         assert_eq!(
             r.to_mp_json(),
-            format!(r#"{{"Encrypt":"hE8R6m==","MsgSignature":"{sig}","TimeStamp":1713424427,"Nonce":"415670741"}}"#)
+            format!(
+                r#"{{"Encrypt":"hE8R6m==","MsgSignature":"{sig}","TimeStamp":1713424427,"Nonce":"415670741"}}"#
+            )
         );
-        assert!(reply("n", "0123").to_mp_json().contains(r#""TimeStamp":"0123""#));
+        assert!(
+            reply("n", "0123")
+                .to_mp_json()
+                .contains(r#""TimeStamp":"0123""#)
+        );
     }
 
     #[test]

@@ -105,10 +105,12 @@ impl CryptoError {
     /// A human hint naming the likely cause and what to check.
     pub fn hint(&self) -> String {
         match self {
-            CryptoError::ValidateSignature => "check the Token; msg_signature must be computed over \
+            CryptoError::ValidateSignature => {
+                "check the Token; msg_signature must be computed over \
                 the Encrypt field (or the echostr of a GET check); do not use the plaintext-mode \
                 `signature` parameter; echostr must be URL-decoded exactly once"
-                .into(),
+                    .into()
+            }
             CryptoError::ParseXml { .. } => "the body must be the platform's envelope: XML \
                 `<xml><Encrypt>…</Encrypt></xml>` or JSON `{\"encrypt\":…}` / `{\"Encrypt\":…}`; \
                 in plaintext mode (no encrypt_type=aes) the body is not encrypted at all"

@@ -19,7 +19,9 @@ use crate::signature::Signature;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MiniProgramError {
     /// The session_key is not base64 of 16 bytes.
-    #[error("session_key must be base64 of 16 bytes ({0}); use the session_key from jscode2session")]
+    #[error(
+        "session_key must be base64 of 16 bytes ({0}); use the session_key from jscode2session"
+    )]
     SessionKey(String),
     /// The iv is not base64 of 16 bytes.
     #[error("iv must be base64 of 16 bytes ({0}); pass the iv returned alongside encryptedData")]
@@ -58,7 +60,10 @@ pub fn raw_data_signature(raw_data: &str, session_key: &str) -> Signature {
     Signature(hasher.finalize().into())
 }
 
-fn decode16(text: &str, err: fn(String) -> MiniProgramError) -> Result<Zeroizing<[u8; 16]>, MiniProgramError> {
+fn decode16(
+    text: &str,
+    err: fn(String) -> MiniProgramError,
+) -> Result<Zeroizing<[u8; 16]>, MiniProgramError> {
     let bytes = Zeroizing::new(STANDARD.decode(text).map_err(|e| err(e.to_string()))?);
     let array: [u8; 16] = bytes
         .as_slice()

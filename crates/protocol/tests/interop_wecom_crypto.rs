@@ -100,7 +100,9 @@ fn agrees_with_wecom_crypto_and_wechat_crypto() {
             random: rng.random(),
             node_random: rng.random(),
             token: random_token(&mut rng),
-            timestamp: rng.random_range(1_000_000_000u64..2_000_000_000).to_string(),
+            timestamp: rng
+                .random_range(1_000_000_000u64..2_000_000_000)
+                .to_string(),
             nonce: rng.random_range(0u64..10_000_000_000).to_string(),
         })
         .collect();
@@ -111,13 +113,19 @@ fn agrees_with_wecom_crypto_and_wechat_crypto() {
     for case in &cases {
         let key = AesKey::from_encoding_aes_key(&case.key_text).expect("43 alphanumerics");
         let ct = encrypt(&key, &case.random, &case.message, &case.receive_id);
-        requests.push(json!({"op": "encrypt", "key": case.key_text, "message": case.message,
-            "id": case.receive_id, "random": hex::encode(case.random)}));
-        requests.push(json!({"op": "encrypt", "key": case.key_text, "message": case.message,
-            "id": case.receive_id, "random": hex::encode(case.node_random)}));
+        requests.push(
+            json!({"op": "encrypt", "key": case.key_text, "message": case.message,
+            "id": case.receive_id, "random": hex::encode(case.random)}),
+        );
+        requests.push(
+            json!({"op": "encrypt", "key": case.key_text, "message": case.message,
+            "id": case.receive_id, "random": hex::encode(case.node_random)}),
+        );
         requests.push(json!({"op": "decrypt", "key": case.key_text, "encrypt": ct}));
-        requests.push(json!({"op": "signature", "token": case.token, "timestamp": case.timestamp,
-            "nonce": case.nonce, "encrypt": ct}));
+        requests.push(
+            json!({"op": "signature", "token": case.token, "timestamp": case.timestamp,
+            "nonce": case.nonce, "encrypt": ct}),
+        );
         ours.push((key, ct));
     }
     let jssdk_cases: Vec<[String; 4]> = (0..200)
@@ -126,14 +134,21 @@ fn agrees_with_wecom_crypto_and_wechat_crypto() {
                 random_text(&mut rng, 90),
                 // Non-empty: @wecom/crypto substitutes a random nonce for an empty one.
                 random_token(&mut rng),
-                rng.random_range(1_000_000_000u64..2_000_000_000).to_string(),
-                format!("https://example.com/{}?a={}", rng.random::<u32>(), random_text(&mut rng, 20).replace('#', "")),
+                rng.random_range(1_000_000_000u64..2_000_000_000)
+                    .to_string(),
+                format!(
+                    "https://example.com/{}?a={}",
+                    rng.random::<u32>(),
+                    random_text(&mut rng, 20).replace('#', "")
+                ),
             ]
         })
         .collect();
     for [ticket, noncestr, timestamp, url] in &jssdk_cases {
-        requests.push(json!({"op": "jssdk", "ticket": ticket, "noncestr": noncestr,
-            "timestamp": timestamp, "url": url}));
+        requests.push(
+            json!({"op": "jssdk", "ticket": ticket, "noncestr": noncestr,
+            "timestamp": timestamp, "url": url}),
+        );
     }
 
     let mut stdin = child.stdin.take().unwrap();
@@ -155,20 +170,38 @@ fn agrees_with_wecom_crypto_and_wechat_crypto() {
     };
 
     for (case, (key, ct)) in cases.iter().zip(&ours) {
-        let ctx = format!("message {:?} id {:?} key {}", case.message, case.receive_id, case.key_text);
+        let ctx = format!(
+            "message {:?} id {:?} key {}",
+            case.message, case.receive_id, case.key_text
+        );
         // 1. Same random prefix → identical ciphertext.
         assert_eq!(next()["encrypt"].as_str().unwrap(), ct, "{ctx}");
         // 2. Node's ciphertext with its own random prefix decrypts here.
         let theirs = next();
         let payload = decrypt(key, theirs["encrypt"].as_str().unwrap()).unwrap();
-        assert_eq!((&payload.message, &payload.receive_id), (&case.message, &case.receive_id), "{ctx}");
+        assert_eq!(
+            (&payload.message, &payload.receive_id),
+            (&case.message, &case.receive_id),
+            "{ctx}"
+        );
         // 3. Both node packages decrypt our ciphertext.
         let decrypted = next();
         for lib in ["wecom", "wechat_crypto"] {
-            assert_eq!(decrypted[lib]["message"].as_str().unwrap(), case.message, "{lib} {ctx}");
-            assert_eq!(decrypted[lib]["id"].as_str().unwrap(), case.receive_id, "{lib} {ctx}");
+            assert_eq!(
+                decrypted[lib]["message"].as_str().unwrap(),
+                case.message,
+                "{lib} {ctx}"
+            );
+            assert_eq!(
+                decrypted[lib]["id"].as_str().unwrap(),
+                case.receive_id,
+                "{lib} {ctx}"
+            );
         }
-        assert_eq!(decrypted["wecom"]["random"].as_str().unwrap(), hex::encode(case.random));
+        assert_eq!(
+            decrypted["wecom"]["random"].as_str().unwrap(),
+            hex::encode(case.random)
+        );
         // 4. Signatures agree.
         let sig = msg_signature(&case.token, &case.timestamp, &case.nonce, ct).to_hex();
         let sigs = next();

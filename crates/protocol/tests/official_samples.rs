@@ -106,7 +106,13 @@ fn wecom_xml_sample_reply_round_trips_through_seal() {
     // Sample.cpp example 3: the reply is encrypted with the request's timestamp and nonce.
     let crypto = wecom();
     let reply_text = "<xml><ToUserName><![CDATA[mycreate]]></ToUserName><FromUserName><![CDATA[wx5823bf96d3bd56c7]]></FromUserName><CreateTime>1348831860</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[this is a test]]></Content><MsgId>1234567890123456</MsgId><AgentID>128</AgentID></xml>";
-    let sealed = crypto.seal(reply_text, "1409659813", "1372623149", KeySlot::Current, b"0960688932c47ef1");
+    let sealed = crypto.seal(
+        reply_text,
+        "1409659813",
+        "1372623149",
+        KeySlot::Current,
+        b"0960688932c47ef1",
+    );
     let body = sealed.to_xml();
     let doc = xml::parse(&body, &xml::Limits::default()).unwrap();
     assert_eq!(doc.child_text("TimeStamp"), Some("1409659813"));
@@ -168,7 +174,11 @@ fn wecom_json_sample_php_pascal_case_numeric_agent_id() {
         .unwrap();
     assert_eq!(opened.format, BodyFormat::Json);
     assert_eq!(opened.envelope.agent_id.as_deref(), Some("218"));
-    assert!(opened.plaintext.contains(r#""Content": "hello""#), "{}", opened.plaintext);
+    assert!(
+        opened.plaintext.contains(r#""Content": "hello""#),
+        "{}",
+        opened.plaintext
+    );
     assert_eq!(opened.receive_id, WECOM_CORP);
 }
 
@@ -230,7 +240,9 @@ const MP_MESSAGE: &str = r#"{"ToUserName":"gh_97417a04a28d","FromUserName":"o9Ag
 fn mp_json_safe_mode_inbound() {
     let crypto = CallbackCrypto::single("AAAAA", MP_KEY, MP_APPID).unwrap();
     assert_eq!(MpMode::from_encrypt_type(Some("aes")), Ok(MpMode::Aes));
-    let body = format!("{{\n    \"ToUserName\": \"gh_97417a04a28d\",\n    \"Encrypt\": \"{MP_ENCRYPT}\"\n}}");
+    let body = format!(
+        "{{\n    \"ToUserName\": \"gh_97417a04a28d\",\n    \"Encrypt\": \"{MP_ENCRYPT}\"\n}}"
+    );
     let opened = crypto
         .open(
             MsgSignatureParam("046e02f8204d34f8ba5fa3b1db94908f3df2e9b3"),
@@ -241,7 +253,10 @@ fn mp_json_safe_mode_inbound() {
         .unwrap();
     assert_eq!(opened.plaintext, MP_MESSAGE);
     assert_eq!(opened.receive_id, MP_APPID);
-    assert_eq!(opened.envelope.to_user_name.as_deref(), Some("gh_97417a04a28d"));
+    assert_eq!(
+        opened.envelope.to_user_name.as_deref(),
+        Some("gh_97417a04a28d")
+    );
     // The URL's plaintext-mode `signature` must not be accepted as msg_signature.
     assert_eq!(
         crypto
@@ -256,7 +271,10 @@ fn mp_json_safe_mode_inbound() {
     );
     // Byte-exact encryption with the doc's random prefix.
     let key = AesKey::from_encoding_aes_key(MP_KEY).unwrap();
-    assert_eq!(encrypt(&key, b"a8eedb185eb2fecf", MP_MESSAGE, MP_APPID), MP_ENCRYPT);
+    assert_eq!(
+        encrypt(&key, b"a8eedb185eb2fecf", MP_MESSAGE, MP_APPID),
+        MP_ENCRYPT
+    );
 }
 
 #[test]
@@ -273,7 +291,10 @@ fn mp_json_safe_mode_reply() {
         reply.encrypt,
         "ELGduP2YcVatjqIS+eZbp80MNLoAUWvzzyJxgGzxZO/5sAvd070Bs6qrLARC9nVHm48Y4hyRbtzve1L32tmxSQ=="
     );
-    assert_eq!(reply.msg_signature.to_hex(), "1b9339964ed2e271e7c7b6ff2b0ef902fc94dea1");
+    assert_eq!(
+        reply.msg_signature.to_hex(),
+        "1b9339964ed2e271e7c7b6ff2b0ef902fc94dea1"
+    );
     let got: serde_json::Value = serde_json::from_str(&reply.to_mp_json()).unwrap();
     assert_eq!(
         got,
@@ -329,7 +350,9 @@ fn mp_plaintext_mode_and_url_check() {
 fn open_platform_xml_vector_inbound_and_reply() {
     let crypto = CallbackCrypto::single("AAAAA", MP_KEY, "wx134c8103faa5a59e").unwrap();
     let encrypted = "D7yzvUNAL930rd28wf21s4hvXhz0L6Uit/p2Di6C5DHyYGpEgdBRnKjBec34JwoQXicwaZC7fOVihW80F4VtsdvE//1vr7oAbqjDv8KenVp+ajKYpJnyQ4zMRhIC+a31fCVOMC03FfzV/QuC94kBP55a+Za3sJgvAn+ZbsNqZI5DkyuzkhQN8OBqCzFhizGmy0xpM0MEA4agpvE+RuNO1rhHTtuJB5yltw1FiYzecSXJ+y/D2r81VkRn2eYjh2ltsoyfbDR7Is6ookXIFxTfyeNyeHxMeT4KN5WpCDmSbTcUYrbBUlkGLJ9n/rU8YOywma6G7aTb7KZKOqCxgfoUlYEZPk4FUL/TK7ShriFDMVCLyjQJ15Ob++agDWtcxhfUfe6HIoIpRW8mKNBQiY/Jd1svvuskA1wLef1RTtzKfMpagSCX/laZINmdnX4zrF6kIaR9P4xQrWXbsTFHTYe0Mg==";
-    let body = format!("<xml>\n    <ToUserName><![CDATA[gh_97417a04a28d]]></ToUserName>\n    <Encrypt><![CDATA[{encrypted}]]></Encrypt>\n</xml>");
+    let body = format!(
+        "<xml>\n    <ToUserName><![CDATA[gh_97417a04a28d]]></ToUserName>\n    <Encrypt><![CDATA[{encrypted}]]></Encrypt>\n</xml>"
+    );
     let opened = crypto
         .open(
             MsgSignatureParam("6c12a4205838198b8fa631b3220723bb07f1015c"),
@@ -343,7 +366,10 @@ fn open_platform_xml_vector_inbound_and_reply() {
     assert_eq!(opened.plaintext.len(), 292); // doc: msg_len=292
     assert_eq!(opened.receive_id, "wx134c8103faa5a59e");
     let key = AesKey::from_encoding_aes_key(MP_KEY).unwrap();
-    assert_eq!(encrypt(&key, b"1205899eaf019bbd", message, "wx134c8103faa5a59e"), encrypted);
+    assert_eq!(
+        encrypt(&key, b"1205899eaf019bbd", message, "wx134c8103faa5a59e"),
+        encrypted
+    );
 
     // The doc's final reply, byte for byte.
     let reply = crypto.seal(
@@ -367,12 +393,23 @@ fn jssdk_examples() {
     let ticket =
         "sM4AOVdWfPE4DxkXGEs8VMCPGGVi4C3VM0P37wVUCFvkVAy_90u5h9nbSlYy3-Sl-HhTdfl2fzFy1AOcHKP7qg";
     assert_eq!(
-        jssdk_signature(ticket, "Wm3WZYTPz0wzccnW", "1414587457", "http://mp.weixin.qq.com?params=value")
-            .to_hex(),
+        jssdk_signature(
+            ticket,
+            "Wm3WZYTPz0wzccnW",
+            "1414587457",
+            "http://mp.weixin.qq.com?params=value"
+        )
+        .to_hex(),
         "0f9de62fce790f9a083d5c99e95740ceb90c27ed"
     );
     assert_eq!(
-        jssdk_signature(ticket, "Wm3WZYTPz0wzccnW", "1414587457", "http://mp.weixin.qq.com").to_hex(),
+        jssdk_signature(
+            ticket,
+            "Wm3WZYTPz0wzccnW",
+            "1414587457",
+            "http://mp.weixin.qq.com"
+        )
+        .to_hex(),
         "f4d90daf4b3bca3078ab155816175ba34c443a7b"
     );
 }
@@ -393,13 +430,25 @@ const MP_USER_DATA: &str = r#"{"openId":"oGZUI0egBJY1zhBYw2KhdUfwVJJE","nickName
 #[test]
 fn miniprogram_encrypted_data_example() {
     // Official doc example (WXBizDataCrypt demo values), appid wx4f4bc4dec97d474b.
-    let value = decrypt_user_data(MP_SESSION_KEY, MP_IV, MP_ENCRYPTED_DATA, Some("wx4f4bc4dec97d474b")).unwrap();
+    let value = decrypt_user_data(
+        MP_SESSION_KEY,
+        MP_IV,
+        MP_ENCRYPTED_DATA,
+        Some("wx4f4bc4dec97d474b"),
+    )
+    .unwrap();
     assert_eq!(value["openId"], "oGZUI0egBJY1zhBYw2KhdUfwVJJE");
     assert_eq!(value["unionId"], "ocMvos6NjeKLIBqg5Mr9QjxrP1FA");
     assert_eq!(value["watermark"]["timestamp"], 1477314187);
-    assert_eq!(value, serde_json::from_str::<serde_json::Value>(MP_USER_DATA).unwrap());
+    assert_eq!(
+        value,
+        serde_json::from_str::<serde_json::Value>(MP_USER_DATA).unwrap()
+    );
     // encrypt_user_data reproduces the official ciphertext.
-    assert_eq!(encrypt_user_data(MP_SESSION_KEY, MP_IV, MP_USER_DATA).unwrap(), MP_ENCRYPTED_DATA);
+    assert_eq!(
+        encrypt_user_data(MP_SESSION_KEY, MP_IV, MP_USER_DATA).unwrap(),
+        MP_ENCRYPTED_DATA
+    );
 }
 
 #[test]
@@ -428,8 +477,15 @@ fn miniprogram_encrypted_data_errors() {
         Err(MiniProgramError::EncryptedDataBase64)
     );
     // A stale session key: padding fails (or, rarely, the bytes are not JSON).
-    let stale = decrypt_user_data("AAAAAAAAAAAAAAAAAAAAAA==", MP_IV, MP_ENCRYPTED_DATA, None).unwrap_err();
-    assert!(matches!(stale, MiniProgramError::Decrypt | MiniProgramError::NotJson(_)), "{stale:?}");
+    let stale =
+        decrypt_user_data("AAAAAAAAAAAAAAAAAAAAAA==", MP_IV, MP_ENCRYPTED_DATA, None).unwrap_err();
+    assert!(
+        matches!(
+            stale,
+            MiniProgramError::Decrypt | MiniProgramError::NotJson(_)
+        ),
+        "{stale:?}"
+    );
     // Valid ciphertext of something that is not a JSON object.
     let not_json = encrypt_user_data(MP_SESSION_KEY, MP_IV, "hello").unwrap();
     assert!(matches!(
@@ -443,8 +499,16 @@ fn miniprogram_encrypted_data_errors() {
     ));
     let no_watermark = encrypt_user_data(MP_SESSION_KEY, MP_IV, "{}").unwrap();
     assert_eq!(
-        decrypt_user_data(MP_SESSION_KEY, MP_IV, &no_watermark, Some("wx4f4bc4dec97d474b")),
-        Err(MiniProgramError::WatermarkMismatch { found: None, expected: "wx4f4bc4dec97d474b".into() })
+        decrypt_user_data(
+            MP_SESSION_KEY,
+            MP_IV,
+            &no_watermark,
+            Some("wx4f4bc4dec97d474b")
+        ),
+        Err(MiniProgramError::WatermarkMismatch {
+            found: None,
+            expected: "wx4f4bc4dec97d474b".into()
+        })
     );
     // Not whole blocks.
     assert_eq!(
@@ -462,15 +526,32 @@ fn miniprogram_encrypted_data_matches_openssl() {
     let key = hex::encode(b64.decode(MP_SESSION_KEY).unwrap());
     let iv = hex::encode(b64.decode(MP_IV).unwrap());
     let mut child = std::process::Command::new("openssl")
-        .args(["enc", "-aes-128-cbc", "-K", &key, "-iv", &iv, "-base64", "-A"])
+        .args([
+            "enc",
+            "-aes-128-cbc",
+            "-K",
+            &key,
+            "-iv",
+            &iv,
+            "-base64",
+            "-A",
+        ])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
         .expect("openssl must be installed for this test");
-    child.stdin.take().unwrap().write_all(MP_USER_DATA.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(MP_USER_DATA.as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success());
-    assert_eq!(String::from_utf8(out.stdout).unwrap().trim(), MP_ENCRYPTED_DATA);
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap().trim(),
+        MP_ENCRYPTED_DATA
+    );
 }
 
 // ---- Error paths through the facade.
@@ -482,24 +563,45 @@ fn facade_error_paths() {
     let sig = MsgSignatureParam("477715d11cdb4164915debcba66cb864d751f3e6");
     // Bad signature (wrong nonce).
     assert_eq!(
-        crypto.open(sig, "1409659813", "1372623140", &body).unwrap_err(),
+        crypto
+            .open(sig, "1409659813", "1372623140", &body)
+            .unwrap_err(),
         CryptoError::ValidateSignature
     );
     // Signature computed over the plaintext-mode formula (no Encrypt) is refused.
     let plain = plain_signature(WECOM_TOKEN, "1409659813", "1372623149").to_hex();
     assert_eq!(
-        crypto.open(MsgSignatureParam(&plain), "1409659813", "1372623149", &body).unwrap_err(),
+        crypto
+            .open(MsgSignatureParam(&plain), "1409659813", "1372623149", &body)
+            .unwrap_err(),
         CryptoError::ValidateSignature
     );
     // Unparseable body.
-    assert_eq!(crypto.open(sig, "1409659813", "1372623149", "oops").unwrap_err().code(), -40002);
+    assert_eq!(
+        crypto
+            .open(sig, "1409659813", "1372623149", "oops")
+            .unwrap_err()
+            .code(),
+        -40002
+    );
     // Wrong key: correct signature (same token), different EncodingAESKey.
     let wrong_key = CallbackCrypto::single(WECOM_TOKEN, MP_KEY, WECOM_CORP).unwrap();
-    let err = wrong_key.open(sig, "1409659813", "1372623149", &body).unwrap_err();
-    assert!(matches!(err, CryptoError::DecryptAes | CryptoError::IllegalBuffer { .. }), "{err:?}");
+    let err = wrong_key
+        .open(sig, "1409659813", "1372623149", &body)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            CryptoError::DecryptAes | CryptoError::IllegalBuffer { .. }
+        ),
+        "{err:?}"
+    );
     // Wrong receive id: reports what it found.
     let other_corp = CallbackCrypto::single(WECOM_TOKEN, WECOM_KEY, "ww1436e0e65a779aee").unwrap();
-    match other_corp.open(sig, "1409659813", "1372623149", &body).unwrap_err() {
+    match other_corp
+        .open(sig, "1409659813", "1372623149", &body)
+        .unwrap_err()
+    {
         CryptoError::ValidateReceiveId { found, expected } => {
             assert_eq!(found, WECOM_CORP);
             assert_eq!(expected, vec!["ww1436e0e65a779aee".to_string()]);
@@ -512,13 +614,23 @@ fn facade_error_paths() {
     let sig_damaged = msg_signature(WECOM_TOKEN, "1409659589", "263014780", &damaged).to_hex();
     assert_eq!(
         crypto
-            .verify_url(MsgSignatureParam("5c45ff5e21c57e6ad56bac8758b79b1d9ac89fd3"), "1409659589", "263014780", &damaged)
+            .verify_url(
+                MsgSignatureParam("5c45ff5e21c57e6ad56bac8758b79b1d9ac89fd3"),
+                "1409659589",
+                "263014780",
+                &damaged
+            )
             .unwrap_err(),
         CryptoError::ValidateSignature
     );
     assert_eq!(
         crypto
-            .verify_url(MsgSignatureParam(&sig_damaged), "1409659589", "263014780", &damaged)
+            .verify_url(
+                MsgSignatureParam(&sig_damaged),
+                "1409659589",
+                "263014780",
+                &damaged
+            )
             .unwrap_err(),
         CryptoError::DecodeBase64
     );
@@ -526,7 +638,9 @@ fn facade_error_paths() {
     let truncated = &WECOM_ECHOSTR[..64];
     let sig_truncated = msg_signature(WECOM_TOKEN, "1", "2", truncated).to_hex();
     assert_eq!(
-        crypto.verify_url(MsgSignatureParam(&sig_truncated), "1", "2", truncated).unwrap_err(),
+        crypto
+            .verify_url(MsgSignatureParam(&sig_truncated), "1", "2", truncated)
+            .unwrap_err(),
         CryptoError::DecryptAes
     );
 }

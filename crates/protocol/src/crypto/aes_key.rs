@@ -137,8 +137,8 @@ mod tests {
     fn decodes_the_official_wecom_sample_key_with_its_non_canonical_last_character() {
         // NOTES.md §1 / official Sample.cpp: EncodingAESKey jWmYm7qr…B2C. Its last character
         // `C` carries non-zero low bits, which Tencent's decoders ignore.
-        let key = AesKey::from_encoding_aes_key("jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C")
-            .unwrap();
+        let key =
+            AesKey::from_encoding_aes_key("jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C").unwrap();
         assert_eq!(
             hex::encode(key.as_bytes()),
             "8d69989bbaabe67328014c194631ad0719b3dca035b64023df292447aab60760"

@@ -163,12 +163,16 @@ mod tests {
     fn round_trips_and_counts_utf8_bytes() {
         // NOTES.md §1: msg_len counts UTF-8 bytes ("我是中文abcd123" → 19).
         let k = key();
-        let ct = encrypt(&k, b"0123456789abcdef", "我是中文abcd123", "wx5823bf96d3bd56c7");
+        let ct = encrypt(
+            &k,
+            b"0123456789abcdef",
+            "我是中文abcd123",
+            "wx5823bf96d3bd56c7",
+        );
         let raw = B64.decode(&ct).unwrap();
         assert_eq!(raw.len() % 32, 0);
         let mut buf = raw.clone();
-        let mut mode =
-            cbc::Decryptor::<Aes256>::inner_iv_init(k.cipher().clone(), &k.iv().into());
+        let mut mode = cbc::Decryptor::<Aes256>::inner_iv_init(k.cipher().clone(), &k.iv().into());
         let (blocks, _) = Array::slice_as_chunks_mut(&mut buf);
         mode.decrypt_blocks(blocks);
         assert_eq!(&buf[..16], b"0123456789abcdef");
@@ -199,7 +203,10 @@ mod tests {
         assert_eq!(decrypt(&k, "not base64!"), Err(CryptoError::DecodeBase64));
         assert_eq!(decrypt(&k, ""), Err(CryptoError::DecryptAes));
         // 15 bytes: not a whole block.
-        assert_eq!(decrypt(&k, &B64.encode([0u8; 15])), Err(CryptoError::DecryptAes));
+        assert_eq!(
+            decrypt(&k, &B64.encode([0u8; 15])),
+            Err(CryptoError::DecryptAes)
+        );
         // A truncated ciphertext (one 16-byte block cut off) → padding no longer checks out
         // or the block count is wrong.
         let ct = encrypt(&k, &[2; 16], "<xml>hello</xml>", "wx5823bf96d3bd56c7");
@@ -207,7 +214,10 @@ mod tests {
         raw.truncate(raw.len() - 16);
         assert!(decrypt(&k, &B64.encode(&raw)).is_err());
         // Truncated base64 text (not a multiple of 4 and not decodable).
-        assert_eq!(decrypt(&k, &ct[..ct.len() - 3]), Err(CryptoError::DecodeBase64));
+        assert_eq!(
+            decrypt(&k, &ct[..ct.len() - 3]),
+            Err(CryptoError::DecodeBase64)
+        );
     }
 
     #[test]
@@ -216,13 +226,22 @@ mod tests {
         let mut plain = vec![0u8; 64];
         plain[19] = 1; // msg_len = 1
         // pad value 0
-        assert_eq!(decrypt(&k, &encrypt_raw(&k, &plain)), Err(CryptoError::DecryptAes));
+        assert_eq!(
+            decrypt(&k, &encrypt_raw(&k, &plain)),
+            Err(CryptoError::DecryptAes)
+        );
         // pad value 33
         plain[63] = 33;
-        assert_eq!(decrypt(&k, &encrypt_raw(&k, &plain)), Err(CryptoError::DecryptAes));
+        assert_eq!(
+            decrypt(&k, &encrypt_raw(&k, &plain)),
+            Err(CryptoError::DecryptAes)
+        );
         // pad value 4 but inconsistent pad bytes
         plain[60..64].copy_from_slice(&[4, 4, 9, 4]);
-        assert_eq!(decrypt(&k, &encrypt_raw(&k, &plain)), Err(CryptoError::DecryptAes));
+        assert_eq!(
+            decrypt(&k, &encrypt_raw(&k, &plain)),
+            Err(CryptoError::DecryptAes)
+        );
         // consistent pad of 4 → accepted (msg "\0", receive id = 39 zero bytes)
         plain[60..64].copy_from_slice(&[4, 4, 4, 4]);
         let p = decrypt(&k, &encrypt_raw(&k, &plain)).unwrap();
@@ -234,7 +253,10 @@ mod tests {
         plain16[22..32].copy_from_slice(b"corp123456");
         plain16[32..48].fill(16);
         let p = decrypt(&k, &encrypt_raw(&k, &plain16)).unwrap();
-        assert_eq!((p.message.as_str(), p.receive_id.as_str()), ("hi", "corp123456"));
+        assert_eq!(
+            (p.message.as_str(), p.receive_id.as_str()),
+            ("hi", "corp123456")
+        );
     }
 
     #[test]

@@ -45,13 +45,23 @@ mod tests {
         // NOTES.md §1.1: WeCom doc 96909 / wechatpy test (url with query) and the older MP
         // wiki revision (bare url).
         assert_eq!(
-            jssdk_signature(TICKET, "Wm3WZYTPz0wzccnW", "1414587457", "http://mp.weixin.qq.com?params=value")
-                .to_hex(),
+            jssdk_signature(
+                TICKET,
+                "Wm3WZYTPz0wzccnW",
+                "1414587457",
+                "http://mp.weixin.qq.com?params=value"
+            )
+            .to_hex(),
             "0f9de62fce790f9a083d5c99e95740ceb90c27ed"
         );
         assert_eq!(
-            jssdk_signature(TICKET, "Wm3WZYTPz0wzccnW", "1414587457", "http://mp.weixin.qq.com")
-                .to_hex(),
+            jssdk_signature(
+                TICKET,
+                "Wm3WZYTPz0wzccnW",
+                "1414587457",
+                "http://mp.weixin.qq.com"
+            )
+            .to_hex(),
             "f4d90daf4b3bca3078ab155816175ba34c443a7b"
         );
     }

@@ -90,7 +90,10 @@ mod tests {
         let s: Signature = "0F9DE62FCE790F9A083D5C99E95740CEB90C27ED".parse().unwrap();
         assert_eq!(s.to_hex(), "0f9de62fce790f9a083d5c99e95740ceb90c27ed");
         assert_eq!(s.to_string(), s.to_hex());
-        assert_eq!(format!("{s:?}"), "Signature(0f9de62fce790f9a083d5c99e95740ceb90c27ed)");
+        assert_eq!(
+            format!("{s:?}"),
+            "Signature(0f9de62fce790f9a083d5c99e95740ceb90c27ed)"
+        );
         assert!(s.verify("0f9de62fce790f9a083d5c99e95740ceb90c27ed"));
         assert!(s.verify("0F9DE62FCE790F9A083D5C99E95740CEB90C27ED"));
         assert!(!s.verify("0f9de62fce790f9a083d5c99e95740ceb90c27ee"));

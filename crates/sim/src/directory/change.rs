@@ -111,8 +111,8 @@ impl DirectoryChange {
     }
 
     /// The event's elements after `ChangeType`, as (element name, text) in documented order.
-    /// List values are comma-joined as in the samples. `ExtAttr` is nested XML and is left to the
-    /// renderer (the member is in the variant).
+    /// List values are comma-joined as in the samples; fields with empty values are left out.
+    /// `ExtAttr` is nested XML: [`to_xml`](Self::to_xml) renders it from the member.
     pub fn event_fields(&self) -> Vec<(&'static str, String)> {
         let mut out = Vec::new();
         match self {
@@ -147,6 +147,7 @@ impl DirectoryChange {
                 out.push(("DelPartyItems", join(&tag.del_party_items)));
             }
         }
+        out.retain(|(_, value)| !value.is_empty());
         out
     }
 }

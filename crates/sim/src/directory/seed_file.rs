@@ -73,6 +73,26 @@ pub enum SeedError {
         /// The missing department.
         department: u32,
     },
+    /// A member lists a department twice.
+    #[error("member {userid:?} lists department {department} twice: list each department once")]
+    RepeatedDepartment {
+        /// The member.
+        userid: String,
+        /// The repeated department.
+        department: u32,
+    },
+    /// A field holds a value the API never returns.
+    #[error("member {userid:?} has {field} {value:?}: {expected}")]
+    BadValue {
+        /// The member.
+        userid: String,
+        /// The field.
+        field: &'static str,
+        /// The value found.
+        value: String,
+        /// What is allowed.
+        expected: &'static str,
+    },
     /// A member has no department.
     #[error("member {0:?} has no department: give at least one")]
     NoDepartment(String),
@@ -291,13 +311,43 @@ fn check_members(
         if member.department.is_empty() {
             return Err(SeedError::NoDepartment(userid));
         }
-        for dept in &member.department {
+        for (i, dept) in member.department.iter().enumerate() {
             if !departments.contains_key(dept) {
                 return Err(SeedError::UnknownDepartment {
                     userid,
                     department: *dept,
                 });
             }
+            if member.department[..i].contains(dept) {
+                return Err(SeedError::RepeatedDepartment {
+                    userid,
+                    department: *dept,
+                });
+            }
+        }
+        if !matches!(member.gender.as_str(), "0" | "1" | "2") {
+            return Err(SeedError::BadValue {
+                userid,
+                field: "gender",
+                value: member.gender.clone(),
+                expected: "use \"0\", \"1\" or \"2\" (a string)",
+            });
+        }
+        if !matches!(member.status, 1 | 2 | 4 | 5) {
+            return Err(SeedError::BadValue {
+                userid,
+                field: "status",
+                value: member.status.to_string(),
+                expected: "use 1 (active), 2 (disabled), 4 (not activated) or 5 (left)",
+            });
+        }
+        if member.is_leader_in_dept.iter().any(|f| *f > 1) {
+            return Err(SeedError::BadValue {
+                userid,
+                field: "is_leader_in_dept",
+                value: format!("{:?}", member.is_leader_in_dept),
+                expected: "use 0 or 1 per department",
+            });
         }
         let n = member.department.len();
         if member.order.is_empty() {

@@ -8,7 +8,10 @@
 
 use std::collections::HashSet;
 
+use serde_json::Value;
+
 use super::model::{Directory, Member};
+use super::views::{FieldView, member_json};
 
 /// An app's configured visible range; all three empty means the whole corp.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -108,6 +111,27 @@ impl Visible<'_> {
                 .department
                 .iter()
                 .any(|d| self.departments.contains(d))
+    }
+
+    /// `member` as this app's `user/get` or `user/list` shows it: `department`, `order` and
+    /// `is_leader_in_dept` list only visible departments ("仅返回该应用有查看权限的部门id").
+    pub fn member_json(&self, member: &Member, view: FieldView) -> Value {
+        let mut value = member_json(member, view);
+        if self.whole_corp {
+            return value;
+        }
+        let keep: Vec<bool> = member
+            .department
+            .iter()
+            .map(|d| self.departments.contains(d))
+            .collect();
+        for field in ["department", "order", "is_leader_in_dept"] {
+            if let Some(Value::Array(items)) = value.get_mut(field) {
+                let mut flags = keep.iter();
+                items.retain(|_| flags.next().copied().unwrap_or(false));
+            }
+        }
+        value
     }
 
     /// Every visible member, by userid (what `@all` reaches).

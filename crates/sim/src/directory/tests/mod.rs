@@ -1,5 +1,6 @@
 //! Tests of the directory as a whole, one file per concern, sharing a small hand-written corp.
 
+mod events;
 mod generate;
 mod mutate;
 mod paging;

@@ -143,6 +143,36 @@ fn validation_errors_name_the_problem() {
         "{err}"
     );
 
+    let err = seed_with(|v| v["members"][2]["department"] = json!([4, 4])).unwrap_err();
+    assert!(
+        matches!(err, SeedError::RepeatedDepartment { department: 4, .. }),
+        "{err}"
+    );
+
+    let err = seed_with(|v| v["members"][2]["gender"] = json!("male")).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            SeedError::BadValue {
+                field: "gender",
+                ..
+            }
+        ),
+        "{err}"
+    );
+
+    let err = seed_with(|v| v["members"][2]["status"] = json!(3)).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            SeedError::BadValue {
+                field: "status",
+                ..
+            }
+        ),
+        "{err}"
+    );
+
     let err = seed_with(|v| v["members"][2]["department"] = json!([])).unwrap_err();
     assert!(matches!(err, SeedError::NoDepartment(_)), "{err}");
 

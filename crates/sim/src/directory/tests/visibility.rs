@@ -1,7 +1,7 @@
 //! Visible ranges: nested departments, listed users, tags, and the whole corp.
 
 use super::small;
-use crate::directory::VisibleRange;
+use crate::directory::{FieldView, VisibleRange};
 
 fn users_visible(range: &VisibleRange) -> Vec<String> {
     let dir = small();
@@ -67,6 +67,24 @@ fn tags_bring_their_users_and_departments() {
     };
     assert_eq!(users_visible(&by_user), ["zhangsan"]);
     assert!(!dir.visible(&by_user).contains_department(2));
+}
+
+#[test]
+fn member_json_lists_only_visible_departments() {
+    let dir = small();
+    let lisi = dir.member("lisi").unwrap();
+    let range = VisibleRange {
+        departments: vec![5],
+        ..VisibleRange::default()
+    };
+    let v = dir.visible(&range).member_json(lisi, FieldView::Full);
+    assert_eq!(v["department"], serde_json::json!([5]));
+    assert_eq!(v["order"], serde_json::json!([2]));
+    assert_eq!(v["is_leader_in_dept"], serde_json::json!([0]));
+    let whole = dir
+        .visible(&VisibleRange::default())
+        .member_json(lisi, FieldView::Full);
+    assert_eq!(whole["department"], serde_json::json!([3, 5]));
 }
 
 #[test]
