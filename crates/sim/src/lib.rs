@@ -12,6 +12,7 @@ pub mod api_layer;
 pub mod callback_ip;
 pub mod clock;
 pub mod control;
+pub mod directory;
 pub mod faults;
 pub mod rate_limit;
 pub mod server;
