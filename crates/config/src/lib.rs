@@ -1,3 +1,150 @@
 //! # wxgate-config
 //!
-//! The one configuration file that both `wxgate serve` and `wxgate sim` read.
+//! The one configuration file that both `wxgate serve` and `wxgate sim` read: its schema,
+//! `${ENV}` interpolation and validation. Pure: no I/O beyond reading the file and the
+//! environment, no async. The file format is documented in `docs/configuration.md`.
+//!
+//! ```
+//! let config = wxgate_config::Config::from_toml_str(
+//!     "[server]\nadmin_keys = [\"${ADMIN_KEY}\"]\n",
+//!     |name| (name == "ADMIN_KEY").then(|| "0123456789abcdef0123".to_owned()),
+//! )?;
+//! assert_eq!(config.server.admin_keys[0].expose(), "0123456789abcdef0123");
+//! assert_eq!(config.storage.url, "sqlite://wxgate.db");
+//! # Ok::<(), wxgate_config::ConfigError>(())
+//! ```
+
+mod app_ref;
+mod error;
+mod interpolate;
+mod secret;
+mod server;
+mod sim;
+mod storage;
+mod suite;
+mod upstream;
+mod validate;
+mod webhook;
+mod wechat;
+mod wecom;
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+pub use app_ref::AppRef;
+pub use error::{ConfigError, ConfigIssue};
+pub use interpolate::{InterpolationError, interpolate};
+pub use secret::{REDACTED, Secret};
+pub use server::{DEFAULT_CALLBACK_TIMESTAMP_WINDOW_SECS, DEFAULT_MAX_BODY_BYTES, Server};
+pub use sim::{Sim, SimApp, SimCorp};
+pub use storage::Storage;
+pub use suite::Suite;
+pub use upstream::{Upstream, WECHAT_API, WECOM_API};
+pub use webhook::{DEFAULT_WEBHOOK_TIMEOUT_MS, Robot, Webhook};
+pub use wechat::{MessageFormat, MiniProgram, OfficialAccount, Website, Wechat};
+pub use wecom::{WecomApp, WecomContacts, WecomCorp, WecomMiniProgram};
+
+/// A complete, commented example configuration (`crates/config/wxgate.example.toml`). It loads
+/// with no environment variables set, against the simulator.
+pub const EXAMPLE: &str = include_str!("../wxgate.example.toml");
+
+/// A whole wxgate deployment, as loaded from its TOML file. Every section is optional.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// `[server]`.
+    #[serde(default)]
+    pub server: Server,
+    /// `[storage]`.
+    #[serde(default)]
+    pub storage: Storage,
+    /// `[upstream]`.
+    #[serde(default)]
+    pub upstream: Upstream,
+    /// `[[webhooks]]`.
+    #[serde(default)]
+    pub webhooks: Vec<Webhook>,
+    /// `[[robots]]`.
+    #[serde(default)]
+    pub robots: Vec<Robot>,
+    /// `[[wecom]]`.
+    #[serde(default)]
+    pub wecom: Vec<WecomCorp>,
+    /// `[[suites]]`.
+    #[serde(default)]
+    pub suites: Vec<Suite>,
+    /// `[wechat]`.
+    #[serde(default)]
+    pub wechat: Wechat,
+    /// `[sim]`.
+    #[serde(default)]
+    pub sim: Sim,
+}
+
+impl Config {
+    /// Interpolates `${…}` from `env`, parses, and validates `text`.
+    pub fn from_toml_str(
+        text: &str,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let text = interpolate(text, env)?;
+        let config: Config =
+            toml::from_str(&text).map_err(|e| ConfigError::from_toml(&e, &text))?;
+        let issues = validate::validate(&config);
+        if issues.is_empty() {
+            Ok(config)
+        } else {
+            Err(ConfigError::Invalid(issues))
+        }
+    }
+
+    /// Reads the file at `path` and loads it with the process environment.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        Config::from_toml_str(&text, |name| std::env::var(name).ok())
+    }
+
+    /// [`EXAMPLE`] loaded with an empty environment (so every `:-` default applies).
+    pub fn example() -> Config {
+        Config::from_toml_str(EXAMPLE, |_| None).expect("EXAMPLE is tested to load and validate")
+    }
+
+    /// The app called `name`, of any kind.
+    pub fn app(&self, name: &str) -> Option<AppRef<'_>> {
+        self.apps().find(|app| app.name() == name)
+    }
+
+    /// Every configured app, in file order by kind: WeCom apps, contacts and mini programs per
+    /// corp, then suites, official accounts, mini programs and websites.
+    pub fn apps(&self) -> impl Iterator<Item = AppRef<'_>> + '_ {
+        let wecom = self.wecom.iter().flat_map(|corp| {
+            let apps = corp
+                .apps
+                .iter()
+                .map(move |app| AppRef::WecomApp { corp, app });
+            let contacts = corp
+                .contacts
+                .iter()
+                .map(move |contacts| AppRef::Contacts { corp, contacts });
+            let minis = corp
+                .miniprograms
+                .iter()
+                .map(move |mini| AppRef::WecomMiniProgram { corp, mini });
+            apps.chain(contacts).chain(minis)
+        });
+        wecom
+            .chain(self.suites.iter().map(AppRef::Suite))
+            .chain(
+                self.wechat
+                    .official_accounts
+                    .iter()
+                    .map(AppRef::OfficialAccount),
+            )
+            .chain(self.wechat.miniprograms.iter().map(AppRef::MiniProgram))
+            .chain(self.wechat.websites.iter().map(AppRef::Website))
+    }
+}

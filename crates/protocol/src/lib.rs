@@ -10,6 +10,8 @@
 //! | [`crypto`] | `WXBizMsgCrypt` itself: [`crypto::AesKey`], encrypt/decrypt, key rotation, receive ids |
 //! | [`signature`] | SHA-1 signatures: `msg_signature`, plaintext `signature`, JS-SDK |
 //! | [`envelope`] | encrypted callback bodies (XML/JSON) and encrypted replies |
+//! | [`message`] | typed messages and events of every callback kind, normalised to JSON |
+//! | [`reply`] | passive replies (text, image, news, …) |
 //! | [`miniprogram`] | Mini Program open data: `rawData` signature, `encryptedData` |
 //! | [`error`] | [`error::CryptoError`], the official −40001…−40011 codes |
 //! | [`xml`] | the safe, bounded XML reader every XML goes through |
@@ -18,6 +20,8 @@ pub mod callback;
 pub mod crypto;
 pub mod envelope;
 pub mod error;
+pub mod message;
 pub mod miniprogram;
+pub mod reply;
 pub mod signature;
 pub mod xml;

@@ -1,12 +1,30 @@
-//! `wxgate`: the command-line entry point.
+//! `wxgate`: the command-line entry point. Each subcommand lives in its own module under
+//! [`cli`]; this file only parses arguments and dispatches.
 
-use clap::Parser;
+mod cli;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
 
 /// The out-of-the-box integration gateway for WeChat and WeCom.
 #[derive(Parser)]
-#[command(name = "wxgate", version, about)]
-struct Cli {}
+#[command(name = "wxgate", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
 
-fn main() {
-    let _cli = Cli::parse();
+#[derive(Subcommand)]
+enum Command {
+    /// Troubleshoot callback crypto and signatures: says exactly which step fails and why.
+    #[command(subcommand)]
+    Crypto(cli::crypto::CryptoCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Crypto(command) => cli::crypto::run(command),
+    }
 }

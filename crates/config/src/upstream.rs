@@ -1,0 +1,37 @@
+//! `[upstream]`: the base URLs of the platform APIs. Production uses Tencent's hosts; development
+//! and tests point both at the simulator.
+
+use serde::Deserialize;
+
+/// Tencent's WeCom API host.
+pub const WECOM_API: &str = "https://qyapi.weixin.qq.com";
+/// Tencent's WeChat (公众平台 / 开放平台) API host.
+pub const WECHAT_API: &str = "https://api.weixin.qq.com";
+
+/// The `[upstream]` section.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Upstream {
+    /// WeCom API base URL. Default [`WECOM_API`].
+    #[serde(default = "default_wecom")]
+    pub wecom: String,
+    /// WeChat API base URL. Default [`WECHAT_API`].
+    #[serde(default = "default_wechat")]
+    pub wechat: String,
+}
+
+fn default_wecom() -> String {
+    WECOM_API.to_owned()
+}
+fn default_wechat() -> String {
+    WECHAT_API.to_owned()
+}
+
+impl Default for Upstream {
+    fn default() -> Self {
+        Self {
+            wecom: default_wecom(),
+            wechat: default_wechat(),
+        }
+    }
+}

@@ -1,0 +1,267 @@
+//! Typed messages and events, from the decrypted plaintext of a callback.
+//!
+//! The gateway decrypts a callback, then hands the plaintext (XML, or JSON for Mini Programs and
+//! some WeCom pushes) to one of the `parse_*` functions below. Each returns a typed value that
+//! knows three things the gateway needs, through [`Normalized`]: the event type it is routed and
+//! delivered under, a normalised JSON body for business backends, and a key to drop the
+//! platform's retries.
+//!
+//! Unknown message, event, info or change types are not errors: they parse into an `Unknown`
+//! variant that keeps every field, so nothing Tencent sends is lost.
+//!
+//! * [`fields`] — one lenient reader for XML and JSON payloads;
+//! * [`content`] — what a user sends (text, image, voice, …), shared by all platforms;
+//! * [`contact_change`] — `change_contact` events, shared by self-built apps and suites;
+//! * [`wecom`] / [`wecom_event`] — WeCom self-built app and contacts-sync callbacks;
+//! * [`suite`] — WeCom third-party (suite) instruction callbacks;
+//! * [`mp`] — Official Account messages and events;
+//! * [`mini`] — Mini Program customer-service pushes.
+//!
+//! ```
+//! use wxgate_protocol::message::{Normalized, parse_wecom};
+//!
+//! let plaintext = "<xml><ToUserName><![CDATA[ww1]]></ToUserName>\
+//!     <FromUserName><![CDATA[zhangsan]]></FromUserName><CreateTime>1409659813</CreateTime>\
+//!     <MsgType><![CDATA[text]]></MsgType><Content><![CDATA[hello]]></Content>\
+//!     <MsgId>4561255354251345929</MsgId><AgentID>218</AgentID></xml>";
+//! let message = parse_wecom(plaintext)?;
+//! assert_eq!(message.event_type(), "wecom.message.text");
+//! assert_eq!(message.dedup_key(), "msg:4561255354251345929");
+//! let body = message.to_normalized_json();
+//! assert_eq!(body["msg_id"], "4561255354251345929"); // above 2^53: a string
+//! assert_eq!(body["agent_id"], 218); // a number
+//! # Ok::<(), wxgate_protocol::message::MessageError>(())
+//! ```
+
+pub mod contact_change;
+pub mod content;
+pub mod fields;
+pub mod mini;
+pub mod mp;
+pub mod suite;
+pub mod wecom;
+pub mod wecom_event;
+
+pub use contact_change::{ContactChange, PartyChange, TagChange, UserChange};
+pub use content::{Content, UserMessage};
+pub use fields::Fields;
+pub use mini::{MiniEvent, MiniMessage, parse_mini};
+pub use mp::{MpEvent, MpMessage, parse_mp};
+pub use suite::{AuthCode, SuiteEvent, SuiteTicket, parse_suite};
+pub use wecom::{WecomMessage, parse_wecom};
+pub use wecom_event::{SelectedItem, WecomEvent};
+
+use serde_json::{Map, Value};
+
+use crate::xml::XmlError;
+
+/// What every parsed callback offers the gateway.
+pub trait Normalized {
+    /// Event type used on the wire to business backends, e.g. "wecom.message.text",
+    /// "wecom.event.enter_agent", "wecom.contact.update_user", "suite.create_auth",
+    /// "suite.contact.create_party", "mp.message.text", "mp.event.subscribe", "mini.message.text".
+    fn event_type(&self) -> String;
+    /// Normalised JSON: snake_case keys, integers as JSON numbers (timestamps, agent ids, counts,
+    /// department ids), identifiers that may exceed 2^53 (MsgId) as strings, lists as arrays
+    /// (e.g. Department `"1,2,3"` -> `[1,2,3]`), unknown fields kept under "extra".
+    fn to_normalized_json(&self) -> serde_json::Value;
+    /// Key used to drop the platform's retries: MsgId for messages; FromUserName+CreateTime+Event
+    /// (+ChangeType/+UserID/Id where present) for events; InfoType+TimeStamp+key fields for suite events.
+    fn dedup_key(&self) -> String;
+}
+
+/// Why a decrypted payload could not be read as a message.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum MessageError {
+    /// The XML was refused by the bounded reader.
+    #[error("callback payload is not acceptable XML ({0}); answer `success` and check the sender")]
+    Xml(#[from] XmlError),
+    /// The JSON did not parse.
+    #[error(
+        "callback payload is not valid JSON ({0}); check the app's data format setting (XML or JSON)"
+    )]
+    Json(String),
+    /// The JSON is valid but not an object.
+    #[error("callback payload must be a JSON object, got {0}")]
+    NotAnObject(&'static str),
+    /// The payload is neither XML nor JSON.
+    #[error(
+        "callback payload is neither XML (starting with `<`) nor JSON (starting with `{{`); was it decrypted?"
+    )]
+    UnknownFormat,
+    /// The JSON payload is larger than the XML size cap.
+    #[error("callback payload is {size} bytes, over the {limit}-byte limit")]
+    TooLarge {
+        /// Size of the input.
+        size: usize,
+        /// The limit in force.
+        limit: usize,
+    },
+    /// A field without which the payload cannot be routed is missing or empty.
+    #[error(
+        "callback payload lacks the required field `{0}`; is this payload for this kind of endpoint?"
+    )]
+    MissingField(&'static str),
+    /// A field that must be a number is not.
+    #[error("callback field `{field}` must be a number, got `{value}`")]
+    NotANumber {
+        /// The field's name.
+        field: String,
+        /// The start of the offending value.
+        value: String,
+    },
+}
+
+/// Header fields every WeCom, Official Account and Mini Program message or event carries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Header {
+    /// `ToUserName`: the corp id (WeCom) or the account's original id `gh_…` (MP, Mini Program).
+    pub to_user_name: String,
+    /// `FromUserName`: the member's UserID (WeCom; `sys` for contact events) or the user's openid.
+    pub from_user_name: String,
+    /// `CreateTime`, seconds since the Unix epoch (0 when absent).
+    pub create_time: u64,
+    /// `AgentID`, WeCom only, absent in contact-sync and MP payloads.
+    pub agent_id: Option<u64>,
+}
+
+impl Header {
+    /// Reads the header; `ToUserName` is required.
+    pub fn read(fields: &Fields) -> Result<Header, MessageError> {
+        Ok(Header {
+            to_user_name: fields.required("ToUserName")?,
+            from_user_name: fields.text("FromUserName").unwrap_or_default(),
+            create_time: fields.u64("CreateTime")?.unwrap_or(0),
+            agent_id: fields.u64("AgentID")?,
+        })
+    }
+
+    /// Writes the header's normalised keys into `out`.
+    pub fn write(&self, out: &mut JsonObject) {
+        out.str("to_user_name", &self.to_user_name);
+        out.str("from_user_name", &self.from_user_name);
+        out.num("create_time", self.create_time);
+        out.opt_num("agent_id", self.agent_id);
+    }
+}
+
+/// A small builder for normalised JSON objects, skipping absent optional fields.
+#[derive(Debug, Default)]
+pub struct JsonObject(Map<String, Value>);
+
+impl JsonObject {
+    /// An empty object.
+    pub fn new() -> JsonObject {
+        JsonObject::default()
+    }
+    /// Sets a string.
+    pub fn str(&mut self, key: &str, value: &str) -> &mut Self {
+        self.0
+            .insert(key.to_owned(), Value::String(value.to_owned()));
+        self
+    }
+    /// Sets a string when present.
+    pub fn opt_str(&mut self, key: &str, value: Option<&String>) -> &mut Self {
+        if let Some(v) = value {
+            self.str(key, v);
+        }
+        self
+    }
+    /// Sets an unsigned integer.
+    pub fn num(&mut self, key: &str, value: u64) -> &mut Self {
+        self.0.insert(key.to_owned(), Value::from(value));
+        self
+    }
+    /// Sets an unsigned integer when present.
+    pub fn opt_num(&mut self, key: &str, value: Option<u64>) -> &mut Self {
+        if let Some(v) = value {
+            self.num(key, v);
+        }
+        self
+    }
+    /// Sets any JSON value when present.
+    pub fn opt_value(&mut self, key: &str, value: Option<Value>) -> &mut Self {
+        if let Some(v) = value {
+            self.0.insert(key.to_owned(), v);
+        }
+        self
+    }
+    /// Sets any JSON value.
+    pub fn value(&mut self, key: &str, value: Value) -> &mut Self {
+        self.0.insert(key.to_owned(), value);
+        self
+    }
+    /// Sets the `extra` object (always present, possibly empty).
+    pub fn extra(&mut self, extra: &Map<String, Value>) -> &mut Self {
+        self.value("extra", Value::Object(extra.clone()))
+    }
+    /// The finished object.
+    pub fn build(&mut self) -> Value {
+        Value::Object(std::mem::take(&mut self.0))
+    }
+}
+
+/// Makes a wire type (`SCAN`, `change_contact`, anything unknown) safe as an event-type segment:
+/// lower case, `[a-z0-9_]` only, at most 64 characters, `unknown` when nothing is left.
+pub fn type_segment(raw: &str) -> String {
+    let segment: String = raw
+        .trim()
+        .chars()
+        .take(64)
+        .map(|c| {
+            let c = c.to_ascii_lowercase();
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if segment.is_empty() {
+        "unknown".to_owned()
+    } else {
+        segment
+    }
+}
+
+/// Dedup key of an event: `event:` FromUserName, CreateTime, Event and the extra parts, joined
+/// with `:` (each part escaped by [`key_part`] so parts cannot run into one another).
+pub(crate) fn event_key(header: &Header, event: &str, parts: &[&str]) -> String {
+    let mut key = format!(
+        "event:{}:{}:{}",
+        clean(&header.from_user_name),
+        header.create_time,
+        clean(event)
+    );
+    for part in parts.iter().filter(|p| !p.is_empty()) {
+        key.push(':');
+        key.push_str(&clean(part));
+    }
+    key
+}
+
+/// Dedup key of a message: `msg:` MsgId; without a MsgId, an event-style key on the message type.
+pub(crate) fn message_key(header: &Header, msg_id: Option<&String>, msg_type: &str) -> String {
+    match msg_id {
+        Some(id) => format!("msg:{}", clean(id)),
+        None => event_key(header, msg_type, &[]),
+    }
+}
+
+fn clean(part: &str) -> String {
+    key_part(part)
+}
+
+/// One part of a dedup key: `%` and `:` percent-escaped (so `a:1` and `a1` stay apart), cut to
+/// 256 characters.
+pub(crate) fn key_part(part: &str) -> String {
+    let mut out = String::with_capacity(part.len());
+    for c in part.chars().take(256) {
+        match c {
+            '%' => out.push_str("%25"),
+            ':' => out.push_str("%3A"),
+            c => out.push(c),
+        }
+    }
+    out
+}

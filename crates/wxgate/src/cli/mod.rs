@@ -1,0 +1,3 @@
+//! The subcommands of the `wxgate` binary, one module each.
+
+pub mod crypto;
