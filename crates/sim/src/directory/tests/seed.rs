@@ -15,6 +15,8 @@ fn export_and_reload_round_trips() {
     let json = dir.to_seed_json();
     let again = Directory::from_seed_json(dir.corp_id(), &json).unwrap();
     assert_eq!(again.to_seed_json(), json);
+    // The borrowed export and the owned document agree.
+    assert_eq!(serde_json::to_string_pretty(&dir.to_seed()).unwrap(), json);
     assert!(again.indexes_are_consistent());
     assert_eq!(again.member_count(), 500);
 }
@@ -99,6 +101,9 @@ fn validation_errors_name_the_problem() {
 
     let err = seed_with(|v| v["departments"][2]["id"] = json!(2)).unwrap_err();
     assert!(matches!(err, SeedError::DuplicateDepartment(2)), "{err}");
+
+    let err = seed_with(|v| v["departments"][3]["id"] = json!(0)).unwrap_err();
+    assert!(matches!(err, SeedError::ZeroId(_)), "{err}");
 
     let err = seed_with(|v| v["departments"][3]["parentid"] = json!(77)).unwrap_err();
     assert!(
