@@ -665,9 +665,14 @@ impl Directory {
                 member.direct_leader.len()
             )));
         }
+        // Leaders the member already had are not re-checked: a seed file may name people outside it.
+        let previous = current
+            .and_then(|c| self.members.get(c))
+            .map(|m| m.direct_leader.as_slice())
+            .unwrap_or_default();
         for leader in &member.direct_leader {
             let is_self = *leader == member.userid || Some(leader.as_str()) == current;
-            if !is_self && !self.members.contains_key(leader) {
+            if !is_self && !previous.contains(leader) && !self.members.contains_key(leader) {
                 return Err(DirectoryError::UserNotFound(leader.clone()));
             }
         }

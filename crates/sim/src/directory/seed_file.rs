@@ -2,7 +2,9 @@
 //! corp — or paste real `department/list`, `user/list` and `tag/get` output — and replay it.
 //!
 //! Format: `{"departments":[…],"members":[…],"tags":[…]}` with the APIs' field names. Tag
-//! `userlist` entries may be userids or `tag/get`'s `{"userid","name"}` objects.
+//! `userlist` entries may be userids or `tag/get`'s `{"userid","name"}` objects. Fields an app
+//! could not see (privacy views) may be missing. `direct_leader` and `department_leader` may name
+//! people outside the file, since pasted output is often one department's worth.
 
 use std::collections::{BTreeMap, HashMap};
 

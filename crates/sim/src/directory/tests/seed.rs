@@ -83,6 +83,30 @@ fn real_api_output_can_be_pasted() {
 }
 
 #[test]
+fn leaders_outside_the_file_are_kept_and_do_not_block_updates() {
+    let mut dir =
+        seed_with(|v| v["members"][2]["direct_leader"] = json!(["boss-elsewhere"])).unwrap();
+    let update = crate::directory::MemberUpdate {
+        position: Some("工程师".to_owned()),
+        ..Default::default()
+    };
+    assert_eq!(dir.update_user("wangwu", update).unwrap().len(), 1);
+    assert_eq!(
+        dir.member("wangwu").unwrap().direct_leader,
+        ["boss-elsewhere"]
+    );
+    // A newly named leader must exist.
+    let update = crate::directory::MemberUpdate {
+        direct_leader: Some(vec!["boss-elsewhere".to_owned(), "ghost".to_owned()]),
+        ..Default::default()
+    };
+    assert_eq!(
+        dir.update_user("wangwu", update).unwrap_err().errcode(),
+        60111
+    );
+}
+
+#[test]
 fn tag_userlist_accepts_tag_get_entries() {
     let dir = seed_with(|v| {
         v["tags"][0]["userlist"] = json!([{"userid": "zhangsan", "name": "张三"}, "lisi"]);
