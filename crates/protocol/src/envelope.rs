@@ -71,13 +71,29 @@ fn non_empty(text: Option<String>) -> Option<String> {
 
 fn parse_xml(body: &str, limits: &xml::Limits) -> Result<Envelope, CryptoError> {
     let root = xml::parse(body, limits).map_err(|e| parse_error(e.to_string()))?;
-    let text = |name: &str| root.child_ignore_case(name).map(|e| e.text.clone());
-    let encrypt = non_empty(text("Encrypt"))
+    // Take the texts out of the tree rather than cloning them (Encrypt is most of the body).
+    let (mut to_user_name, mut encrypt, mut agent_id) = (None, None, None);
+    for child in root.children {
+        let slot = if child.name.eq_ignore_ascii_case("Encrypt") {
+            &mut encrypt
+        } else if child.name.eq_ignore_ascii_case("ToUserName") {
+            &mut to_user_name
+        } else if child.name.eq_ignore_ascii_case("AgentID") {
+            &mut agent_id
+        } else {
+            continue;
+        };
+        // The first occurrence wins, as with `Element::child_ignore_case`.
+        if slot.is_none() {
+            *slot = Some(child.text);
+        }
+    }
+    let encrypt = non_empty(encrypt)
         .ok_or_else(|| parse_error("the XML has no non-empty <Encrypt> element".into()))?;
     Ok(Envelope {
-        to_user_name: non_empty(text("ToUserName")),
+        to_user_name: non_empty(to_user_name),
         encrypt,
-        agent_id: non_empty(text("AgentID")),
+        agent_id: non_empty(agent_id),
     })
 }
 

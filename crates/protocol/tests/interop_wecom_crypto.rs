@@ -215,7 +215,6 @@ fn agrees_with_wecom_crypto_and_wechat_crypto() {
         );
     }
     writer.join().unwrap();
-    drop(next);
     let status = child.wait().unwrap();
     assert!(status.success(), "oracle exited with {status}");
     assert_eq!(total, MESSAGES * 4 + jssdk_cases.len());
