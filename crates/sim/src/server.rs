@@ -99,7 +99,8 @@ pub async fn start(
     options: SimOptions,
     listen: SocketAddr,
 ) -> std::io::Result<SimHandle> {
-    let state = SimState::new(world, options);
+    let state = SimState::try_new(world, options)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
     let listener = TcpListener::bind(listen).await?;
     let local_addr = listener.local_addr()?;
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::clock::SimClock;
+use crate::directories::Directories;
 use crate::faults::Faults;
+use crate::push::Pusher;
 use crate::rate_limit::RateLimiter;
 use crate::stats::Stats;
 use crate::tokens::TokenRegistry;
@@ -27,6 +29,8 @@ pub struct SimOptions {
     pub fault_seed: Option<u64>,
     /// Simulated unix time at start (reproducible runs); `None` starts at the real time.
     pub start_unix: Option<i64>,
+    /// Seconds between two suite_ticket pushes (platform value: 600).
+    pub suite_ticket_interval_secs: u64,
 }
 
 impl Default for SimOptions {
@@ -37,6 +41,7 @@ impl Default for SimOptions {
             rate_limit_factor: 1.0,
             fault_seed: None,
             start_unix: None,
+            suite_ticket_interval_secs: 600,
         }
     }
 }
@@ -58,6 +63,10 @@ pub struct SimShared {
     pub faults: Faults,
     /// Call statistics.
     pub stats: Stats,
+    /// The directory of every corp.
+    pub directories: Directories,
+    /// Callbacks queued for the gateway.
+    pub pusher: Pusher,
 }
 
 /// A cheap, cloneable handle on the simulator's state.
@@ -67,14 +76,28 @@ pub struct SimState {
 }
 
 impl SimState {
-    /// State for `world` with `options`; the clock starts at the real current time.
+    /// State for `world` with `options`.
+    ///
+    /// # Panics
+    /// If a corp's directory file cannot be loaded; [`SimState::try_new`] reports it instead.
     pub fn new(world: World, options: SimOptions) -> Self {
+        match Self::try_new(world, options) {
+            Ok(state) => state,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// State for `world` with `options`, building every corp's directory.
+    pub fn try_new(world: World, options: SimOptions) -> Result<Self, String> {
+        let directories = Directories::build(&world)?;
         let clock = Arc::new(match options.start_unix {
             Some(start) => SimClock::starting_at(start, options.clock_speed),
             None => SimClock::new(options.clock_speed),
         });
-        Self {
+        Ok(Self {
             inner: Arc::new(SimShared {
+                directories,
+                pusher: Pusher::default(),
                 world,
                 tokens: TokenRegistry::default(),
                 limits: RateLimiter::new(options.rate_limit_factor, clock.clone()),
@@ -83,7 +106,7 @@ impl SimState {
                 clock,
                 options,
             }),
-        }
+        })
     }
 
     /// Token and ticket lifetime in seconds.

@@ -6,6 +6,9 @@
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::path::PathBuf;
+
+use crate::directory::{Directory, GenerateOptions, VisibleRange};
 
 /// A credential the platform knows (app secret, suite secret, provider secret, EncodingAESKey).
 ///
@@ -81,6 +84,48 @@ pub struct SimCorp {
     pub corp_id: String,
     /// Its apps, each with its own secret and token.
     pub apps: Vec<SimApp>,
+    /// Where its simulated directory (通讯录) comes from.
+    #[serde(skip)]
+    pub directory: DirectorySource,
+}
+
+/// Where a simulated corp's directory comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DirectorySource {
+    /// Generated deterministically (`corp_id` of the options is replaced by the corp's).
+    Generate(GenerateOptions),
+    /// Loaded from a seed file with the API's field names (see `directory::seed_file`).
+    File(PathBuf),
+}
+
+impl Default for DirectorySource {
+    /// A small generated directory (30 members in 6 departments), enough to log in and sync.
+    fn default() -> Self {
+        DirectorySource::Generate(GenerateOptions {
+            corp_id: String::new(),
+            members: 30,
+            departments: 6,
+            seed: 1,
+        })
+    }
+}
+
+impl DirectorySource {
+    /// Builds the directory of `corp_id` from this source.
+    pub fn build(&self, corp_id: &str) -> Result<Directory, String> {
+        match self {
+            DirectorySource::Generate(options) => Ok(Directory::generate(&GenerateOptions {
+                corp_id: corp_id.to_owned(),
+                ..options.clone()
+            })),
+            DirectorySource::File(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("cannot read directory file {}: {e}", path.display()))?;
+                Directory::from_seed_json(corp_id, &text)
+                    .map_err(|e| format!("directory file {}: {e}", path.display()))
+            }
+        }
+    }
 }
 
 /// What kind of WeCom app a secret belongs to.
@@ -117,6 +162,21 @@ pub struct SimApp {
     pub created_after_privacy_rules: bool,
     /// Calls come from an IP added after 2022-08-15 (contacts reads restricted).
     pub new_ip: bool,
+    /// The app's visible range (allow_party / allow_user / allow_tag); empty = the whole corp.
+    #[serde(skip)]
+    pub visible: VisibleRange,
+}
+
+impl SimCorp {
+    /// A corp with the default (small, generated) directory.
+    pub fn new(name: &str, corp_id: &str, apps: Vec<SimApp>) -> Self {
+        Self {
+            name: name.to_owned(),
+            corp_id: corp_id.to_owned(),
+            apps,
+            directory: DirectorySource::default(),
+        }
+    }
 }
 
 impl SimApp {
@@ -131,6 +191,7 @@ impl SimApp {
             kind: SimAppKind::SelfBuilt,
             created_after_privacy_rules: false,
             new_ip: false,
+            visible: VisibleRange::default(),
         }
     }
 
@@ -388,6 +449,7 @@ mod tests {
                         SimApp::self_built("acme-app", 1000002, "s-acme"),
                         SimApp::contacts("acme-contacts", "s-contacts"),
                     ],
+                    directory: Default::default(),
                 },
                 SimCorp {
                     name: "Other".into(),
@@ -401,6 +463,7 @@ mod tests {
                             ..SimApp::self_built("other-mini", 1000004, "s-mini")
                         },
                     ],
+                    directory: Default::default(),
                 },
             ],
             official_accounts: vec![SimOfficialAccount {

@@ -139,6 +139,17 @@ fn check_tag_name(name: &str) -> Result<(), DirectoryError> {
     Ok(())
 }
 
+/// One past the largest id in use (1 when there is none); `None` when that would overflow.
+fn next_free_id(max: Option<u32>) -> Option<u32> {
+    max.map_or(Some(1), |m| m.checked_add(1))
+}
+
+fn no_free_id(what: &str) -> DirectoryError {
+    DirectoryError::InvalidParameter(format!(
+        "no {what} id above the largest one is free: pass an explicit id"
+    ))
+}
+
 fn party(dept: &Department) -> PartyChange {
     PartyChange {
         id: dept.id,
@@ -300,7 +311,8 @@ impl Directory {
             check_department_name(name_en)?;
         }
         if dept.id == 0 {
-            dept.id = self.departments.keys().next_back().map_or(1, |max| max + 1);
+            dept.id = next_free_id(self.departments.keys().next_back().copied())
+                .ok_or_else(|| no_free_id("department"))?;
         } else if self.departments.contains_key(&dept.id) {
             return Err(DirectoryError::DepartmentExists(dept.id.to_string()));
         }
@@ -405,7 +417,8 @@ impl Directory {
         let tagid = match tagid.filter(|id| *id != 0) {
             Some(id) if self.tags.contains_key(&id) => return Err(DirectoryError::TagIdExists(id)),
             Some(id) => id,
-            None => self.tags.keys().next_back().map_or(1, |max| max + 1),
+            None => next_free_id(self.tags.keys().next_back().copied())
+                .ok_or_else(|| no_free_id("tag"))?,
         };
         self.tags.insert(
             tagid,
@@ -652,9 +665,14 @@ impl Directory {
                 member.direct_leader.len()
             )));
         }
+        // Leaders the member already had are not re-checked: a seed file may name people outside it.
+        let previous = current
+            .and_then(|c| self.members.get(c))
+            .map(|m| m.direct_leader.as_slice())
+            .unwrap_or_default();
         for leader in &member.direct_leader {
             let is_self = *leader == member.userid || Some(leader.as_str()) == current;
-            if !is_self && !self.members.contains_key(leader) {
+            if !is_self && !previous.contains(leader) && !self.members.contains_key(leader) {
                 return Err(DirectoryError::UserNotFound(leader.clone()));
             }
         }

@@ -2,7 +2,9 @@
 //! corp — or paste real `department/list`, `user/list` and `tag/get` output — and replay it.
 //!
 //! Format: `{"departments":[…],"members":[…],"tags":[…]}` with the APIs' field names. Tag
-//! `userlist` entries may be userids or `tag/get`'s `{"userid","name"}` objects.
+//! `userlist` entries may be userids or `tag/get`'s `{"userid","name"}` objects. Fields an app
+//! could not see (privacy views) may be missing. `direct_leader` and `department_leader` may name
+//! people outside the file, since pasted output is often one department's worth.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -24,6 +26,9 @@ pub enum SeedError {
     /// No department with id 1 and parentid 0.
     #[error("the root department (id 1, parentid 0) is missing: add it to \"departments\"")]
     MissingRoot,
+    /// A department or tag has id 0, which the platform never uses.
+    #[error("{0} has id 0: ids start at 1")]
+    ZeroId(&'static str),
     /// Two departments share an id.
     #[error("department id {0} appears twice: department ids must be unique")]
     DuplicateDepartment(u32),
@@ -228,16 +233,53 @@ impl Directory {
         }
     }
 
-    /// The seed file for this directory, pretty-printed JSON.
+    /// The seed file for this directory, pretty-printed JSON (the same document as
+    /// [`to_seed`](Self::to_seed), written without copying the records).
     pub fn to_seed_json(&self) -> String {
+        let borrowed = SeedFileRef {
+            departments: self.departments.values().collect(),
+            members: self.members.values().collect(),
+            tags: self.tags.values().map(SeedTagRef::from).collect(),
+        };
         // Serialising plain records with string keys cannot fail.
-        serde_json::to_string_pretty(&self.to_seed()).unwrap_or_default()
+        serde_json::to_string_pretty(&borrowed).unwrap_or_default()
+    }
+}
+
+/// [`SeedFile`] over borrowed records, for export.
+#[derive(Serialize)]
+struct SeedFileRef<'a> {
+    departments: Vec<&'a Department>,
+    members: Vec<&'a Member>,
+    tags: Vec<SeedTagRef<'a>>,
+}
+
+/// [`SeedTag`] over a borrowed tag; userids serialise as plain strings, like [`SeedTagUser::Id`].
+#[derive(Serialize)]
+struct SeedTagRef<'a> {
+    tagid: u32,
+    tagname: &'a str,
+    userlist: &'a [String],
+    partylist: &'a [u32],
+}
+
+impl<'a> From<&'a Tag> for SeedTagRef<'a> {
+    fn from(tag: &'a Tag) -> Self {
+        SeedTagRef {
+            tagid: tag.tagid,
+            tagname: &tag.tagname,
+            userlist: &tag.userlist,
+            partylist: &tag.partylist,
+        }
     }
 }
 
 fn check_departments(list: Vec<Department>) -> Result<BTreeMap<u32, Department>, SeedError> {
     let mut departments = BTreeMap::new();
     for dept in list {
+        if dept.id == 0 {
+            return Err(SeedError::ZeroId("a department"));
+        }
         if departments.contains_key(&dept.id) {
             return Err(SeedError::DuplicateDepartment(dept.id));
         }
@@ -407,6 +449,9 @@ fn check_tags(
     let mut tags = BTreeMap::new();
     let mut names = std::collections::HashSet::new();
     for tag in list {
+        if tag.tagid == 0 {
+            return Err(SeedError::ZeroId("a tag"));
+        }
         if tags.contains_key(&tag.tagid) {
             return Err(SeedError::DuplicateTag(tag.tagid.to_string()));
         }

@@ -20,11 +20,13 @@ pub fn world() -> World {
                     app("acme-app5", 1000006, "acme-secret-5"),
                     SimApp::contacts("acme-contacts", "acme-contacts-secret"),
                 ],
+                directory: Default::default(),
             },
             SimCorp {
                 name: "Other".into(),
                 corp_id: "wwother000000001".into(),
                 apps: vec![app("other-app", 1000002, "other-secret")],
+                directory: Default::default(),
             },
         ],
         official_accounts: vec![SimOfficialAccount {
@@ -60,6 +62,7 @@ pub fn options() -> SimOptions {
         fault_seed: Some(42),
         // 2025-11-20 08:53 in China: far from the natural-day boundary of the day windows.
         start_unix: Some(1_763_600_000),
+        ..SimOptions::default()
     }
 }
 

@@ -534,10 +534,7 @@ fn encrypt(args: EncryptArgs) -> Result<Map<String, Value>, Failure> {
         Some(text) => text.as_bytes().try_into().map_err(|_| {
             Failure::new(
                 -40006,
-                format!(
-                    "--random must be exactly 16 bytes, got {}",
-                    text.len()
-                ),
+                format!("--random must be exactly 16 bytes, got {}", text.len()),
                 "pass 16 ASCII characters, e.g. 1234567890123456",
             )
         })?,

@@ -344,6 +344,14 @@ fn department_errors_use_the_platform_codes() {
     dir.delete_department(11).unwrap();
     dir.delete_department(10).unwrap();
 
+    // Ids run out at u32::MAX: an explicit id is then required, never an overflow.
+    dir.create_department(dept(u32::MAX, "最大编号", 1))
+        .unwrap();
+    assert_eq!(code(dir.create_department(dept(0, "再来一个", 1))), 40058);
+    dir.delete_department(u32::MAX).unwrap();
+    dir.create_tag("最大标签", Some(u32::MAX)).unwrap();
+    assert_eq!(code(dir.create_tag("再来一个", None)), 40058);
+
     // 15 levels at most: the root is level 1.
     let mut parent = 4; // level 4
     for level in 5..=15 {

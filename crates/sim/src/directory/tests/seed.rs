@@ -15,6 +15,8 @@ fn export_and_reload_round_trips() {
     let json = dir.to_seed_json();
     let again = Directory::from_seed_json(dir.corp_id(), &json).unwrap();
     assert_eq!(again.to_seed_json(), json);
+    // The borrowed export and the owned document agree.
+    assert_eq!(serde_json::to_string_pretty(&dir.to_seed()).unwrap(), json);
     assert!(again.indexes_are_consistent());
     assert_eq!(again.member_count(), 500);
 }
@@ -81,6 +83,30 @@ fn real_api_output_can_be_pasted() {
 }
 
 #[test]
+fn leaders_outside_the_file_are_kept_and_do_not_block_updates() {
+    let mut dir =
+        seed_with(|v| v["members"][2]["direct_leader"] = json!(["boss-elsewhere"])).unwrap();
+    let update = crate::directory::MemberUpdate {
+        position: Some("工程师".to_owned()),
+        ..Default::default()
+    };
+    assert_eq!(dir.update_user("wangwu", update).unwrap().len(), 1);
+    assert_eq!(
+        dir.member("wangwu").unwrap().direct_leader,
+        ["boss-elsewhere"]
+    );
+    // A newly named leader must exist.
+    let update = crate::directory::MemberUpdate {
+        direct_leader: Some(vec!["boss-elsewhere".to_owned(), "ghost".to_owned()]),
+        ..Default::default()
+    };
+    assert_eq!(
+        dir.update_user("wangwu", update).unwrap_err().errcode(),
+        60111
+    );
+}
+
+#[test]
 fn tag_userlist_accepts_tag_get_entries() {
     let dir = seed_with(|v| {
         v["tags"][0]["userlist"] = json!([{"userid": "zhangsan", "name": "张三"}, "lisi"]);
@@ -99,6 +125,9 @@ fn validation_errors_name_the_problem() {
 
     let err = seed_with(|v| v["departments"][2]["id"] = json!(2)).unwrap_err();
     assert!(matches!(err, SeedError::DuplicateDepartment(2)), "{err}");
+
+    let err = seed_with(|v| v["departments"][3]["id"] = json!(0)).unwrap_err();
+    assert!(matches!(err, SeedError::ZeroId(_)), "{err}");
 
     let err = seed_with(|v| v["departments"][3]["parentid"] = json!(77)).unwrap_err();
     assert!(
