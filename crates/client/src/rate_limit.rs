@@ -70,12 +70,15 @@ impl Bucket {
     }
 }
 
+/// The minute and hour buckets of each (corp, API) pair.
+type Buckets = HashMap<(String, &'static str), [Bucket; 2]>;
+
 /// Limits calls per (corp, API). Cheap to clone; clones share state. A disabled limiter lets
 /// every call through at once.
 #[derive(Debug, Clone)]
 pub struct RateLimiter {
     limits: Option<RateLimits>,
-    buckets: Arc<Mutex<HashMap<(String, &'static str), [Bucket; 2]>>>,
+    buckets: Arc<Mutex<Buckets>>,
 }
 
 impl RateLimiter {
