@@ -226,3 +226,92 @@ pub const OBSERVED_TRANSPORT: i64 = -2;
 pub const OBSERVED_BAD_RESPONSE: i64 = -3;
 /// Observer code for a call never sent (rate limiter or token provider refused).
 pub const OBSERVED_NOT_SENT: i64 = -4;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn e(errcode: i64, context: CallContext) -> PlatformError {
+        PlatformError {
+            errcode,
+            errmsg: String::new(),
+            api: "t",
+            context,
+        }
+    }
+
+    #[test]
+    fn errcodes_map_to_kinds() {
+        use ErrorKind::*;
+        let bearing = CallContext::TokenBearing;
+        let table = [
+            (-1, SystemBusy),
+            (40014, InvalidToken),
+            (40082, InvalidToken),
+            (41001, InvalidToken),
+            (42001, TokenExpired),
+            (42009, TokenExpired),
+            (40091, InvalidCredential),
+            (40125, InvalidCredential),
+            (40013, InvalidCredential),
+            (40029, InvalidCode),
+            (40163, CodeUsed),
+            (45009, RateLimited),
+            (45011, RateLimited),
+            (45033, RateLimited),
+            (48002, NoPermission),
+            (60011, NoPermission),
+            (50001, NoPermission),
+            (60020, IpNotAllowed),
+            (60111, NotFound),
+            (40085, InvalidSuiteTicket),
+            (81013, AllRecipientsInvalid),
+            (93000, Other),
+        ];
+        for (code, kind) in table {
+            assert_eq!(e(code, bearing).kind(), kind, "errcode {code}");
+        }
+    }
+
+    #[test]
+    fn errcode_40001_depends_on_the_call() {
+        assert_eq!(
+            e(40001, CallContext::TokenFetch).kind(),
+            ErrorKind::InvalidCredential
+        );
+        assert_eq!(
+            e(40001, CallContext::TokenBearing).kind(),
+            ErrorKind::InvalidToken
+        );
+        assert!(e(40001, CallContext::TokenBearing).invalidates_token());
+        assert!(!e(40001, CallContext::TokenFetch).invalidates_token());
+    }
+
+    #[test]
+    fn only_token_bearing_calls_invalidate() {
+        for code in [40014, 42001, 42009, 40082] {
+            assert!(
+                e(code, CallContext::TokenBearing).invalidates_token(),
+                "{code}"
+            );
+            assert!(
+                !e(code, CallContext::TokenFetch).invalidates_token(),
+                "{code}"
+            );
+        }
+        for code in [-1, 45009, 40029, 60011] {
+            assert!(
+                !e(code, CallContext::TokenBearing).invalidates_token(),
+                "{code}"
+            );
+        }
+    }
+
+    #[test]
+    fn display_keeps_errcode_and_errmsg() {
+        let mut p = e(60020, CallContext::TokenBearing);
+        p.errmsg = "not allow to access from your ip, hint: [x]".into();
+        let shown = ClientError::from(p).to_string();
+        assert!(shown.contains("60020") && shown.contains("not allow to access from your ip"));
+    }
+}

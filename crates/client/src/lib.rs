@@ -14,6 +14,34 @@
 //! * WeCom APIs by area ([`wecom`]): suite install, identity, contacts, messages, media, robots.
 //! * WeChat APIs by area ([`wechat`]): OAuth and `jscode2session`, template/subscribe messages.
 //! * [`decode()`] — errcode-first JSON decoding; [`Secret`] — credentials that never print.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use wxgate_client::{BoxFuture, Client, ClientConfig, ClientError, ErrorKind, TokenKey, TokenProvider};
+//!
+//! /// The gateway's token service goes here; this one knows a single token.
+//! struct Fixed(String);
+//!
+//! impl TokenProvider for Fixed {
+//!     fn token<'a>(&'a self, _key: &'a TokenKey) -> BoxFuture<'a, Result<String, ClientError>> {
+//!         Box::pin(async move { Ok(self.0.clone()) })
+//!     }
+//!     fn invalidate<'a>(&'a self, _key: &'a TokenKey, _token: &'a str) -> BoxFuture<'a, ()> {
+//!         Box::pin(async {})
+//!     }
+//! }
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let client = Client::new(ClientConfig::default())?;
+//! let contacts = client.wecom(Arc::new(Fixed("TOKEN".into())), TokenKey::wecom_contacts("ww123"));
+//! match contacts.user_get("zhangsan").await {
+//!     Ok(member) => println!("{:?} is in {:?}", member.name, member.department),
+//!     Err(e) if e.kind() == Some(ErrorKind::NotFound) => println!("no such member"),
+//!     Err(e) => return Err(e.into()),
+//! }
+//! # Ok(())
+//! # }
+//! ```
 
 pub mod credential;
 pub mod decode;
