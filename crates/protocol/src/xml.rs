@@ -201,6 +201,9 @@ pub fn parse(input: &str, limits: &Limits) -> Result<Element, XmlError> {
             Event::Text(text) => {
                 let content = text.xml10_content();
                 match stack.last_mut() {
+                    // Leading whitespace is dropped by `normalise_text` in every case; not
+                    // storing it saves an allocation per indented child element.
+                    Some((_, segments)) if segments.is_empty() && content.trim().is_empty() => {}
                     Some((_, segments)) => push_plain(segments, &content),
                     None if content.trim().is_empty() => {}
                     None => return Err(outside_root(root.is_some())),
@@ -253,7 +256,11 @@ fn push_plain(segments: &mut Vec<(String, bool)>, text: &str) {
     }
 }
 
-fn normalise_text(segments: Vec<(String, bool)>) -> String {
+fn normalise_text(mut segments: Vec<(String, bool)>) -> String {
+    // The common case — one CDATA section, e.g. a callback's <Encrypt> — moves without copying.
+    if let [(_, true)] = segments.as_slice() {
+        return segments.pop().map(|(text, _)| text).unwrap_or_default();
+    }
     let has_cdata = segments.iter().any(|(_, cdata)| *cdata);
     if !has_cdata {
         return segments

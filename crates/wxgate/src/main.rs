@@ -1,12 +1,51 @@
-//! `wxgate`: the command-line entry point.
+//! `wxgate`: the command-line entry point. Each subcommand lives in its own module under
+//! [`cli`]; this file only parses arguments and dispatches.
 
-use clap::Parser;
+mod cli;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
 
 /// The out-of-the-box integration gateway for WeChat and WeCom.
 #[derive(Parser)]
-#[command(name = "wxgate", version, about)]
-struct Cli {}
+#[command(name = "wxgate", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
 
-fn main() {
-    let _cli = Cli::parse();
+#[derive(Subcommand)]
+enum Command {
+    /// Troubleshoot callback crypto and signatures: says exactly which step fails and why.
+    #[command(subcommand)]
+    Crypto(cli::crypto::CryptoCommand),
+    /// Run the offline WeChat + WeCom platform simulator for a configuration file.
+    Sim(cli::sim::SimArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Crypto(command) => cli::crypto::run(command),
+        Command::Sim(args) => run_async(cli::sim::run(args)),
+    }
+}
+
+/// Runs an async subcommand on a multi-threaded runtime; errors print with their causes.
+fn run_async(future: impl std::future::Future<Output = anyhow::Result<()>>) -> ExitCode {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("wxgate: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(future) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("wxgate: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -1,0 +1,4 @@
+//! The subcommands of the `wxgate` binary, one module each.
+
+pub mod crypto;
+pub mod sim;
