@@ -680,3 +680,82 @@ async fn busy_retries_follow_the_configured_policy() {
         ("code", "authorization_code")
     );
 }
+
+#[tokio::test]
+async fn suite_install_and_contact_paging_send_documented_bodies() {
+    let (p, base) = platform().await;
+    p.on("/cgi-bin/service/set_session_info", [ok(json!({}))]);
+    p.on(
+        "/cgi-bin/service/v2/get_permanent_code",
+        [Reply::Json(json!({"permanent_code":"PC","auth_corp_info":{"corpid":"wwc","corp_name":"n"},"state":"st"}))],
+    );
+    p.on(
+        "/cgi-bin/user/list_id",
+        [
+            ok(json!({"next_cursor":"c2","dept_user":[{"userid":"a","department":1}]})),
+            ok(json!({"next_cursor":"","dept_user":[{"userid":"b","department":2}]})),
+        ],
+    );
+    p.on(
+        "/cgi-bin/department/list",
+        [ok(
+            json!({"department":[{"id":1,"name":"root","parentid":0}]}),
+        )],
+    );
+    let client = client_for(&base);
+    let tokens: Arc<Tokens> = Arc::default();
+    let suite = client.suite(tokens.clone(), TokenKey::suite("ws1"));
+    suite
+        .set_session_info(
+            "PAC",
+            &wxgate_client::wecom::suite::SessionInfo {
+                appid: None,
+                auth_type: Some(1),
+            },
+        )
+        .await
+        .unwrap();
+    let body: Value =
+        serde_json::from_slice(&p.seen("/cgi-bin/service/set_session_info")[0].body).unwrap();
+    assert_eq!(
+        body,
+        json!({"pre_auth_code":"PAC","session_info":{"auth_type":1}})
+    );
+    let pc = suite.get_permanent_code_v2("AUTHCODE").await.unwrap();
+    assert_eq!(
+        (pc.permanent_code.expose(), pc.state.as_deref()),
+        ("PC", Some("st"))
+    );
+
+    let contacts = client.wecom(tokens, TokenKey::wecom_contacts("ww1"));
+    let mut cursor: Option<String> = None;
+    let mut users = Vec::new();
+    loop {
+        let page = contacts
+            .user_list_id(cursor.as_deref(), 10_000)
+            .await
+            .unwrap();
+        users.extend(page.dept_user.iter().map(|d| d.userid.clone()));
+        match page.next() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(users, ["a", "b"]);
+    let bodies: Vec<Value> = p
+        .seen("/cgi-bin/user/list_id")
+        .iter()
+        .map(|s| serde_json::from_slice(&s.body).unwrap())
+        .collect();
+    assert_eq!(
+        bodies,
+        [json!({"limit":10000}), json!({"limit":10000,"cursor":"c2"})]
+    );
+    let tree = contacts.department_list(None).await.unwrap();
+    assert_eq!(tree[0].name.as_deref(), Some("root"));
+    assert!(
+        !p.seen("/cgi-bin/department/list")[0]
+            .query
+            .contains_key("id")
+    );
+}
