@@ -197,7 +197,9 @@ impl ClientError {
     pub fn is_retryable(&self) -> bool {
         match self {
             ClientError::Platform(e) => e.kind() == ErrorKind::SystemBusy,
-            ClientError::Timeout { .. } | ClientError::Http { .. } => true,
+            ClientError::Timeout { .. } => true,
+            // A request that could not even be built (bad base URL) will not build next time.
+            ClientError::Http { source, .. } => !source.is_builder(),
             ClientError::Status { status, .. } => *status >= 500 || *status == 429,
             ClientError::Decode { .. }
             | ClientError::RateLimitWait { .. }
