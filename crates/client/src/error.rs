@@ -45,11 +45,13 @@ pub enum ErrorKind {
     /// 48002 API接口无权限调用, 60011 指定的成员/部门/标签参数无权限, 50001 redirect_uri not a
     /// trusted domain: grant the permission or visibility in the admin console.
     NoPermission,
-    /// 60020 访问ip不在白名单之中 (WeCom), 40164 invalid ip (MP): add the egress IP to the
+    /// 60020 访问ip不在白名单之中 (WeCom), 40164 invalid ip, not in whitelist (MP, WxJava
+    /// `WxMpErrorMsgEnum`): add the egress IP to the
     /// app's trusted IP list.
     IpNotAllowed,
-    /// 60111 UserID不存在, 60003 部门ID不存在, 40068 不合法的标签ID (WxJava
-    /// `WxCpErrorMsgEnum`): the object does not exist.
+    /// 60111 UserID不存在 (WxJava `WxCpErrorMsgEnum`), 60003 部门不存在 (WeCom 全局错误码 as
+    /// transcribed by several SDK error tables): the object does not exist. (40068 is not
+    /// mapped: it is "不合法的标签ID" on WeCom but "contain malicious url" on MP.)
     NotFound,
     /// 40085 不合法的suite_ticket: wait for the next suite_ticket push (every 10 min).
     InvalidSuiteTicket,
@@ -94,7 +96,7 @@ impl PlatformError {
             45009 | 45011 | 45033 => ErrorKind::RateLimited,
             48002 | 60011 | 50001 => ErrorKind::NoPermission,
             60020 | 40164 => ErrorKind::IpNotAllowed,
-            60111 | 60003 | 40068 => ErrorKind::NotFound,
+            60111 | 60003 => ErrorKind::NotFound,
             40085 => ErrorKind::InvalidSuiteTicket,
             81013 => ErrorKind::AllRecipientsInvalid,
             _ => ErrorKind::Other,
@@ -266,6 +268,9 @@ mod tests {
             (50001, NoPermission),
             (60020, IpNotAllowed),
             (60111, NotFound),
+            (60003, NotFound),
+            (40068, Other),
+            (40164, IpNotAllowed),
             (40085, InvalidSuiteTicket),
             (81013, AllRecipientsInvalid),
             (93000, Other),
