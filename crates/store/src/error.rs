@@ -65,7 +65,9 @@ pub enum StoreError {
         source: serde_json::Error,
     },
     /// Any other database error.
-    #[error("database error: {0}; check the database server's log and that migrations ran (`wxgate migrate`)")]
+    #[error(
+        "database error: {0}; check the database server's log and that migrations ran (`wxgate migrate`)"
+    )]
     Db(#[from] sqlx::Error),
 }
 
@@ -97,12 +99,7 @@ pub(crate) fn redact_url(url: &str) -> String {
     } else {
         user.to_owned()
     };
-    format!(
-        "{}{}@{}",
-        &url[..scheme_end + 3],
-        shown,
-        &rest[at + 1..]
-    )
+    format!("{}{}@{}", &url[..scheme_end + 3], shown, &rest[at + 1..])
 }
 
 #[cfg(test)]

@@ -117,10 +117,7 @@ impl TryFrom<EventRow> for StoredEvent {
 
 /// A new public event id: `evt_` + a 26-character ULID (time-sortable).
 pub(crate) fn new_event_id() -> String {
-    let ulid = ulid::Ulid::from_parts(
-        u64::try_from(now_ms()).unwrap_or(0),
-        rand::random::<u128>(),
-    );
+    let ulid = ulid::Ulid::from_parts(u64::try_from(now_ms()).unwrap_or(0), rand::random::<u128>());
     let mut buf = [0u8; ulid::ULID_LEN];
     format!("evt_{}", ulid.array_to_str(&mut buf))
 }

@@ -49,10 +49,14 @@ pub enum SecretError {
     )]
     BadMasterKey,
     /// The value does not start with a known format tag.
-    #[error("sealed value has an unknown format (expected the `v1:` prefix); it was not written by this wxgate version")]
+    #[error(
+        "sealed value has an unknown format (expected the `v1:` prefix); it was not written by this wxgate version"
+    )]
     UnknownFormat,
     /// The value is truncated or not base64.
-    #[error("sealed value is malformed (bad base64 or too short); the row was damaged or edited by hand")]
+    #[error(
+        "sealed value is malformed (bad base64 or too short); the row was damaged or edited by hand"
+    )]
     Malformed,
     /// Authentication failed: almost always a different master key.
     #[error(

@@ -5,7 +5,8 @@ use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::Connection as _;
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -90,6 +91,13 @@ impl Store {
             )
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url).map_err(not_connected)?;
+            // One direct connection first: a pool only reports "timed out", this says why.
+            PgConnection::connect_with(&options)
+                .await
+                .map_err(not_connected)?
+                .close()
+                .await
+                .map_err(not_connected)?;
             Pool::Postgres(
                 PgPoolOptions::new()
                     .max_connections(16)

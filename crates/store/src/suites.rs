@@ -143,7 +143,10 @@ impl Store {
     }
 
     /// The newest suite ticket of `suite_id`.
-    pub async fn get_suite_ticket(&self, suite_id: &str) -> Result<Option<SuiteTicket>, StoreError> {
+    pub async fn get_suite_ticket(
+        &self,
+        suite_id: &str,
+    ) -> Result<Option<SuiteTicket>, StoreError> {
         let row: Option<(String, i64)> = on_pool!(self, pool => {
             sqlx::query_as("SELECT ticket, received_at FROM suite_tickets WHERE suite_id = $1")
                 .bind(suite_id)

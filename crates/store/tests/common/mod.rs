@@ -47,6 +47,12 @@ impl TestDb {
     /// Panics (fails the test) if PostgreSQL is unreachable: these tests must not silently skip.
     pub async fn postgres() -> TestDb {
         let base = postgres_url();
+        // A direct connection reports the real cause (a pool only says "timed out").
+        if let Err(err) = <sqlx::PgConnection as sqlx::Connection>::connect(&base).await {
+            panic!(
+                "PostgreSQL at {base} is unreachable ({err}); start it or point WXGATE_TEST_POSTGRES_URL at a server where the user may CREATE SCHEMA"
+            )
+        }
         let admin = PgPool::connect(&base).await.unwrap_or_else(|err| {
             panic!(
                 "PostgreSQL at {base} is unreachable ({err}); start it or point WXGATE_TEST_POSTGRES_URL at a server where the user may CREATE SCHEMA"
