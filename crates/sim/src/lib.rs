@@ -25,6 +25,7 @@ pub mod tokens;
 pub mod wechat;
 pub mod wecom;
 pub mod world;
+pub mod identity;
 
 pub use api_error::ApiError;
 pub use server::{SimHandle, router, start};

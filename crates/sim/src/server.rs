@@ -19,15 +19,18 @@ use crate::api_layer::{api_group, unknown_path};
 use crate::state::{SimOptions, SimState};
 use crate::world::World;
 use crate::{callback_ip, control, wechat, wecom};
+use crate::identity;
 
 /// Routes only WeCom serves.
 fn wecom_routes() -> Router<SimState> {
     wecom::routes()
+        .merge(identity::wecom_routes())
 }
 
 /// Routes only WeChat serves.
 fn wechat_routes() -> Router<SimState> {
     wechat::routes()
+        .merge(identity::wechat_routes())
 }
 
 /// Paths both platforms serve; the answer style follows the presented token.
@@ -54,6 +57,8 @@ pub fn router(state: SimState) -> Router {
             shared_routes(),
         ))
         .nest("/sim", control::routes())
+        .nest("/sim", identity::control_routes())
+        .merge(identity::page_routes())
         .fallback(unknown_path)
         .with_state(state)
 }
