@@ -16,6 +16,7 @@ pub mod directories;
 pub mod directory;
 pub mod faults;
 pub mod from_config;
+pub mod identity;
 pub mod push;
 pub mod rate_limit;
 pub mod server;
@@ -25,7 +26,6 @@ pub mod tokens;
 pub mod wechat;
 pub mod wecom;
 pub mod world;
-pub mod identity;
 
 pub use api_error::ApiError;
 pub use server::{SimHandle, router, start};

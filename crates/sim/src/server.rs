@@ -16,21 +16,19 @@ use tokio::task::JoinHandle;
 
 use crate::api_context::{Platform, PlatformChoice};
 use crate::api_layer::{api_group, unknown_path};
+use crate::identity;
 use crate::state::{SimOptions, SimState};
 use crate::world::World;
 use crate::{callback_ip, control, wechat, wecom};
-use crate::identity;
 
 /// Routes only WeCom serves.
 fn wecom_routes() -> Router<SimState> {
-    wecom::routes()
-        .merge(identity::wecom_routes())
+    wecom::routes().merge(identity::wecom_routes())
 }
 
 /// Routes only WeChat serves.
 fn wechat_routes() -> Router<SimState> {
-    wechat::routes()
-        .merge(identity::wechat_routes())
+    wechat::routes().merge(identity::wechat_routes())
 }
 
 /// Paths both platforms serve; the answer style follows the presented token.

@@ -272,7 +272,13 @@ impl IdentityRegistry {
     }
 
     /// Issues a user_ticket (valid [`USER_TICKET_TTL_SECS`]).
-    pub fn issue_user_ticket(&self, corp_id: &str, userid: &str, audience: &str, now: i64) -> String {
+    pub fn issue_user_ticket(
+        &self,
+        corp_id: &str,
+        userid: &str,
+        audience: &str,
+        now: i64,
+    ) -> String {
         let ticket = random_text(86);
         self.lock().user_tickets.insert(
             ticket.clone(),
@@ -337,7 +343,10 @@ impl IdentityRegistry {
     /// The sns access_token's grant, if it is valid at `now`.
     pub fn sns_token(&self, token: &str, now: i64) -> Result<SnsGrant, SnsTokenProblem> {
         let inner = self.lock();
-        let grant = inner.sns_tokens.get(token).ok_or(SnsTokenProblem::Unknown)?;
+        let grant = inner
+            .sns_tokens
+            .get(token)
+            .ok_or(SnsTokenProblem::Unknown)?;
         if now >= grant.expires_at {
             return Err(SnsTokenProblem::Expired);
         }
@@ -390,7 +399,14 @@ mod tests {
     fn codes_are_single_use_scoped_and_expire() {
         let reg = IdentityRegistry::default();
         let kinds = [CodeKind::WechatOauth];
-        let code = reg.issue_code(CodeKind::WechatOauth, "wxa", None, alice(), "snsapi_base", 0);
+        let code = reg.issue_code(
+            CodeKind::WechatOauth,
+            "wxa",
+            None,
+            alice(),
+            "snsapi_base",
+            0,
+        );
         assert_eq!(code.len(), 32);
         assert_eq!(
             reg.redeem(&code, &kinds, "wxb", 1).unwrap_err(),
@@ -400,7 +416,10 @@ mod tests {
             reg.redeem(&code, &[CodeKind::Mini], "wxa", 1).unwrap_err(),
             CodeProblem::Invalid
         );
-        assert_eq!(reg.redeem(&code, &kinds, "wxa", 1).unwrap().subject, alice());
+        assert_eq!(
+            reg.redeem(&code, &kinds, "wxa", 1).unwrap().subject,
+            alice()
+        );
         assert_eq!(
             reg.redeem(&code, &kinds, "wxa", 2).unwrap_err(),
             CodeProblem::Used
@@ -418,7 +437,10 @@ mod tests {
     fn tickets_tokens_and_session_keys() {
         let reg = IdentityRegistry::default();
         let t = reg.issue_user_ticket("ww", "u1", "app", 0);
-        assert!(reg.user_ticket(&t, "app", USER_TICKET_TTL_SECS - 1).is_some());
+        assert!(
+            reg.user_ticket(&t, "app", USER_TICKET_TTL_SECS - 1)
+                .is_some()
+        );
         assert!(reg.user_ticket(&t, "other", 1).is_none());
         assert!(reg.user_ticket(&t, "app", USER_TICKET_TTL_SECS).is_none());
         let grant = SnsGrant {
@@ -436,7 +458,10 @@ mod tests {
         assert!(reg.refresh_sns(&refresh, "wxb", 10).is_none());
         let (fresh, _) = reg.refresh_sns(&refresh, "wxa", 8000).unwrap();
         assert!(reg.sns_token(&fresh, 8001).is_ok());
-        assert!(reg.refresh_sns(&refresh, "wxa", SNS_REFRESH_TTL_SECS).is_none());
+        assert!(
+            reg.refresh_sns(&refresh, "wxa", SNS_REFRESH_TTL_SECS)
+                .is_none()
+        );
         let k1 = reg.new_session_key("wxm", &alice());
         assert_eq!(STANDARD.decode(&k1).unwrap().len(), 16);
         assert_eq!(reg.session_key("wxm", &alice()), Some(k1.clone()));

@@ -138,12 +138,15 @@ async fn open_data(State(state): State<SimState>, body: Bytes) -> Response {
             },
         ),
         _ => {
-            let linked = state.world.corp_app_by_mini_app_id(&request.app).or_else(|| {
-                state
-                    .world
-                    .app_by_name(&request.app)
-                    .filter(|(_, a)| matches!(a.kind, SimAppKind::MiniProgram { .. }))
-            });
+            let linked = state
+                .world
+                .corp_app_by_mini_app_id(&request.app)
+                .or_else(|| {
+                    state
+                        .world
+                        .app_by_name(&request.app)
+                        .filter(|(_, a)| matches!(a.kind, SimAppKind::MiniProgram { .. }))
+                });
             match linked {
                 Some((corp, app)) => {
                     let SimAppKind::MiniProgram { app_id } = &app.kind else {

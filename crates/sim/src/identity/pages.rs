@@ -83,32 +83,33 @@ fn redirect_error(wecom: bool, problem: RedirectProblem) -> Response {
     match (wecom, problem) {
         (true, RedirectProblem::Untrusted(host)) => error_page(
             50001,
-            &format!("redirect_uri 与配置的授权完成回调域名不一致 ({host} is not a trusted domain)"),
+            &format!(
+                "redirect_uri 与配置的授权完成回调域名不一致 ({host} is not a trusted domain)"
+            ),
         ),
-        (false, RedirectProblem::Untrusted(host)) => error_page(
-            10003,
-            &format!("redirect_uri域名与后台配置不一致 ({host})"),
-        ),
+        (false, RedirectProblem::Untrusted(host)) => {
+            error_page(10003, &format!("redirect_uri域名与后台配置不一致 ({host})"))
+        }
         (_, RedirectProblem::NotEncoded) => error_page(
             10003,
             "redirect_uri 参数错误: redirect_uri must be URL-encoded",
         ),
-        (_, RedirectProblem::Invalid(why)) => error_page(10003, &format!("redirect_uri 参数错误: {why}")),
+        (_, RedirectProblem::Invalid(why)) => {
+            error_page(10003, &format!("redirect_uri 参数错误: {why}"))
+        }
     }
 }
 
 fn checked_redirect(
-    wecom: bool,
     raw_query: &str,
     query: &HashMap<String, String>,
     trusted: &[String],
-) -> Result<String, Response> {
+) -> Result<String, RedirectProblem> {
     redirect::check(
         param(query, "redirect_uri"),
         redirect::raw_param(raw_query, "redirect_uri"),
         trusted,
     )
-    .map_err(|p| redirect_error(wecom, p))
 }
 
 /// Finishes a checked login: deny, a preselected user, or the chooser page.
@@ -247,9 +248,9 @@ async fn authorize(
                 .flat_map(|a| a.trusted_domains.iter().cloned())
                 .collect(),
         };
-        let redirect_uri = match checked_redirect(true, &raw, &query, &trusted) {
+        let redirect_uri = match checked_redirect(&raw, &query, &trusted) {
             Ok(uri) => uri,
-            Err(page) => return page,
+            Err(problem) => return redirect_error(true, problem),
         };
         let login = Login {
             kind: CodeKind::WecomOauth,
@@ -278,9 +279,9 @@ async fn authorize(
         .find(|a| a.app_id == account.app_id)
         .map(|a| a.trusted_domains.clone())
         .unwrap_or_default();
-    let redirect_uri = match checked_redirect(false, &raw, &query, &trusted) {
+    let redirect_uri = match checked_redirect(&raw, &query, &trusted) {
         Ok(uri) => uri,
-        Err(page) => return page,
+        Err(problem) => return redirect_error(false, problem),
     };
     let login = Login {
         kind: CodeKind::WechatOauth,
@@ -301,8 +302,8 @@ async fn qrconnect(
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     let raw = raw.unwrap_or_default();
-    let Some(site) = param(&query, "appid")
-        .and_then(|id| state.world.websites.iter().find(|w| w.app_id == id))
+    let Some(site) =
+        param(&query, "appid").and_then(|id| state.world.websites.iter().find(|w| w.app_id == id))
     else {
         return error_page(10016, "appid 参数错误: not a website app");
     };
@@ -312,9 +313,9 @@ async fn qrconnect(
     if param(&query, "scope") != Some("snsapi_login") {
         return error_page(10005, "scope 参数错误或没有 scope 权限: snsapi_login");
     }
-    let redirect_uri = match checked_redirect(false, &raw, &query, &site.trusted_domains) {
+    let redirect_uri = match checked_redirect(&raw, &query, &site.trusted_domains) {
         Ok(uri) => uri,
-        Err(page) => return page,
+        Err(problem) => return redirect_error(false, problem),
     };
     let login = Login {
         kind: CodeKind::WechatQr,
@@ -346,12 +347,14 @@ async fn sso_login(
                 .and_then(|a| a.parse::<u32>().ok())
                 .and_then(|id| state.world.corp_app_by_agent_id(&corp.corp_id, id));
             let Some(app) = app else {
-                return error_page(40056, "invalid agentid: CorpApp login needs the app's agentid");
+                return error_page(
+                    40056,
+                    "invalid agentid: CorpApp login needs the app's agentid",
+                );
             };
-            let redirect_uri = match checked_redirect(true, &raw, &query, &app.trusted_domains)
-            {
+            let redirect_uri = match checked_redirect(&raw, &query, &app.trusted_domains) {
                 Ok(uri) => uri,
-                Err(page) => return page,
+                Err(problem) => return redirect_error(true, problem),
             };
             let login = Login {
                 kind: CodeKind::WecomWeb,
@@ -374,9 +377,9 @@ async fn sso_login(
             if !known {
                 return error_page(40013, "invalid appid: not a suite id or provider corp id");
             }
-            let redirect_uri = match checked_redirect(true, &raw, &query, &[]) {
+            let redirect_uri = match checked_redirect(&raw, &query, &[]) {
                 Ok(uri) => uri,
-                Err(page) => return page,
+                Err(problem) => return redirect_error(true, problem),
             };
             let corp_id = param(&query, "sim_corp")
                 .map(str::to_owned)

@@ -93,7 +93,10 @@ pub fn profile(person: &str) -> Profile {
     let bytes = digest(&["profile", person]);
     let (province, city) = CITIES[usize::from(bytes[2]) % CITIES.len()];
     Profile {
-        nickname: format!("{}-{person}", NICKNAMES[usize::from(bytes[0]) % NICKNAMES.len()]),
+        nickname: format!(
+            "{}-{person}",
+            NICKNAMES[usize::from(bytes[0]) % NICKNAMES.len()]
+        ),
         sex: 1 + bytes[1] % 2,
         province: province.to_owned(),
         city: city.to_owned(),

@@ -117,6 +117,9 @@ mod tests {
             "https://a/cb?x=1&code=C&state=s%20t"
         );
         assert_eq!(target("https://a/cb", None, "s"), "https://a/cb?state=s");
-        assert_eq!(raw_param("a=1&redirect_uri=x%2F&b", "redirect_uri"), Some("x%2F"));
+        assert_eq!(
+            raw_param("a=1&redirect_uri=x%2F&b", "redirect_uri"),
+            Some("x%2F")
+        );
     }
 }

@@ -137,13 +137,14 @@ async fn refresh_token(
 /// The sns grant behind `access_token`, checked against `openid`.
 fn sns_grant(state: &SimState, query: &HashMap<String, String>) -> Result<SnsGrant, ApiError> {
     let token = param(query, "access_token").ok_or_else(ApiError::missing_access_token)?;
-    let grant = state
-        .identity
-        .sns_token(token, state.clock.now())
-        .map_err(|problem| match problem {
-            SnsTokenProblem::Unknown => ApiError::invalid_credential(),
-            SnsTokenProblem::Expired => ApiError::access_token_expired(),
-        })?;
+    let grant =
+        state
+            .identity
+            .sns_token(token, state.clock.now())
+            .map_err(|problem| match problem {
+                SnsTokenProblem::Unknown => ApiError::invalid_credential(),
+                SnsTokenProblem::Expired => ApiError::access_token_expired(),
+            })?;
     let openid = param(query, "openid").ok_or_else(ApiError::invalid_openid)?;
     if openid != people::openid(&grant.app_id, &grant.person) {
         return Err(ApiError::invalid_openid());

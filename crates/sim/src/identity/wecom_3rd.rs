@@ -140,7 +140,12 @@ async fn get_login_info(
     let auth_code = body_field(&body, "auth_code")?;
     let code = state
         .identity
-        .redeem(&auth_code, &[CodeKind::Wecom3rd], provider, state.clock.now())
+        .redeem(
+            &auth_code,
+            &[CodeKind::Wecom3rd],
+            provider,
+            state.clock.now(),
+        )
         .map_err(wecom_code_error)?;
     let LoginSubject::Member { corp_id, userid } = &code.subject else {
         return Err(ApiError::invalid_code());

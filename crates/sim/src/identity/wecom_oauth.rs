@@ -17,7 +17,9 @@ use serde_json::{Value, json};
 
 use crate::api_context::{ApiCtx, param};
 use crate::api_error::ApiError;
-use crate::identity::codes::{CodeKind, CodeProblem, LoginCode, LoginSubject, USER_TICKET_TTL_SECS};
+use crate::identity::codes::{
+    CodeKind, CodeProblem, LoginCode, LoginSubject, USER_TICKET_TTL_SECS,
+};
 use crate::identity::people;
 use crate::state::SimState;
 use crate::tokens::{TokenKind, TokenOwner, require_token};
@@ -41,7 +43,12 @@ pub fn wecom_code_error(_problem: CodeProblem) -> ApiError {
 
 /// Whether `userid` is inside the visible range of the app `app_name` of `corp_id` (apps of
 /// installed suites see the whole corp in the simulator).
-pub fn member_visible(state: &SimState, corp_id: &str, app_name: Option<&str>, userid: &str) -> bool {
+pub fn member_visible(
+    state: &SimState,
+    corp_id: &str,
+    app_name: Option<&str>,
+    userid: &str,
+) -> bool {
     let Some(directory) = state.directories.get(corp_id) else {
         return false;
     };
@@ -216,7 +223,11 @@ async fn getuserdetail(
                 "user_ticket is invalid or expired (valid 1800 s, for the app that got it)",
             )
         })?;
-    Ok(Json(member_detail(&state, &record.corp_id, &record.userid)?))
+    Ok(Json(member_detail(
+        &state,
+        &record.corp_id,
+        &record.userid,
+    )?))
 }
 
 /// `GET /cgi-bin/miniprogram/jscode2session?access_token=…&js_code=…&grant_type=authorization_code`:
@@ -248,7 +259,12 @@ async fn miniprogram_jscode2session(
     let code = param(&query, "js_code").ok_or_else(ApiError::invalid_code)?;
     let code = state
         .identity
-        .redeem(code, &[CodeKind::WecomMini], &mini_app_id, state.clock.now())
+        .redeem(
+            code,
+            &[CodeKind::WecomMini],
+            &mini_app_id,
+            state.clock.now(),
+        )
         .map_err(wecom_code_error)?;
     let LoginSubject::Member { userid, .. } = &code.subject else {
         return Err(ApiError::invalid_code());
