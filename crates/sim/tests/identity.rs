@@ -444,6 +444,15 @@ async fn wecom_pages_redirect_deny_and_trusted_domains() {
         .await;
     assert_eq!(info["userid"], ids[0].as_str());
     assert!(info["user_ticket"].is_string());
+    // A non-member chosen on the page.
+    let location = sim.location(&format!("{base}&sim_nonmember=alice")).await;
+    let code = query_value(&location, "code").unwrap();
+    let info = sim
+        .get(&format!(
+            "/cgi-bin/auth/getuserinfo?access_token={token}&code={code}"
+        ))
+        .await;
+    assert!(info["external_userid"].is_string(), "{info}");
     // Deny: no code.
     let location = sim.location(&format!("{base}&sim_deny=1")).await;
     assert_eq!(location, "https://app.example.com/cb?x=1&state=st%201");
@@ -591,6 +600,21 @@ async fn third_party_login_and_provider_login_info() {
         )
         .await;
     assert_eq!(errcode(&again), 40029);
+    // ServiceApp web login with the suite id → getuserinfo3rd (no user_ticket for web login).
+    let location = sim
+        .location(&format!(
+            "/wwlogin/sso/login?login_type=ServiceApp&appid={SUITE}&redirect_uri={redirect}&state=p&sim_corp={CORP}&sim_user={}",
+            ids[8]
+        ))
+        .await;
+    let code = query_value(&location, "code").unwrap();
+    let info = sim
+        .get(&format!(
+            "/cgi-bin/service/auth/getuserinfo3rd?suite_access_token={suite_token}&code={code}"
+        ))
+        .await;
+    assert_eq!(info["userid"], ids[8].as_str());
+    assert!(info.get("user_ticket").is_none(), "{info}");
     // Service mini program.
     let code = sim
         .code(json!({"kind":"wecom_mini","app":SUITE,"user":ids[7]}))

@@ -90,8 +90,8 @@ pub enum LoginSubject {
     },
 }
 
-/// One issued code.
-#[derive(Debug, Clone, Serialize)]
+/// One issued code. Its `Debug` output shortens the code (a credential while unused).
+#[derive(Clone, Serialize)]
 pub struct LoginCode {
     /// The code itself.
     pub code: String,
@@ -113,6 +113,23 @@ pub struct LoginCode {
     pub expires_at: i64,
     /// Whether it was exchanged already.
     pub used: bool,
+}
+
+impl fmt::Debug for LoginCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let head: String = self.code.chars().take(4).collect();
+        f.debug_struct("LoginCode")
+            .field("code", &format!("{head}…"))
+            .field("kind", &self.kind)
+            .field("audience", &self.audience)
+            .field("app", &self.app)
+            .field("subject", &self.subject)
+            .field("scope", &self.scope)
+            .field("issued_at", &self.issued_at)
+            .field("expires_at", &self.expires_at)
+            .field("used", &self.used)
+            .finish()
+    }
 }
 
 /// Why a code cannot be exchanged.
