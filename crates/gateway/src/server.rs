@@ -83,6 +83,7 @@ pub async fn build(
         client,
         metrics,
         shutdown,
+        outbox_ready: Arc::new(tokio::sync::Notify::new()),
     }))
 }
 

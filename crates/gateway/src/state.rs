@@ -5,7 +5,7 @@
 use std::ops::Deref;
 use std::sync::Arc;
 
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 use wxgate_client::Client;
 use wxgate_config::Config;
 use wxgate_store::Store;
@@ -28,6 +28,8 @@ pub struct Shared {
     pub metrics: Arc<Metrics>,
     /// Flips to `true` when the gateway shuts down; background tasks watch it.
     pub shutdown: watch::Receiver<bool>,
+    /// Woken after new events are committed, so the webhook worker delivers without polling.
+    pub outbox_ready: Arc<Notify>,
 }
 
 /// A cheap, cloneable handle on the gateway's state (axum's `State`).
