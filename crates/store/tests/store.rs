@@ -297,6 +297,19 @@ mod cases {
         let unique: HashSet<i64> = all.iter().copied().collect();
         assert_eq!(unique.len(), all.len(), "a delivery was claimed twice");
         assert_eq!(all.len(), 200);
+        // Claims nobody reported (a crashed worker) become claimable again after the lease.
+        assert!(
+            writer
+                .claim_due_deliveries(now(), 500, "w9", 60_000)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let reclaimed = writer
+            .claim_due_deliveries(now() + 61_000, 500, "w9", 60_000)
+            .await
+            .unwrap();
+        assert_eq!(reclaimed.len(), 200);
     }
 
     pub async fn events_after_pages_in_seq_order(db: Arc<TestDb>) {
