@@ -16,18 +16,19 @@ use tokio::task::JoinHandle;
 
 use crate::api_context::{Platform, PlatformChoice};
 use crate::api_layer::{api_group, unknown_path};
+use crate::identity;
 use crate::state::{SimOptions, SimState};
 use crate::world::World;
 use crate::{callback_ip, control, wechat, wecom};
 
 /// Routes only WeCom serves.
 fn wecom_routes() -> Router<SimState> {
-    wecom::routes()
+    wecom::routes().merge(identity::wecom_routes())
 }
 
 /// Routes only WeChat serves.
 fn wechat_routes() -> Router<SimState> {
-    wechat::routes()
+    wechat::routes().merge(identity::wechat_routes())
 }
 
 /// Paths both platforms serve; the answer style follows the presented token.
@@ -54,6 +55,8 @@ pub fn router(state: SimState) -> Router {
             shared_routes(),
         ))
         .nest("/sim", control::routes())
+        .nest("/sim", identity::control_routes())
+        .merge(identity::page_routes())
         .nest("/sim", crate::push::control_routes())
         .fallback(unknown_path)
         .with_state(state)

@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::clock::SimClock;
 use crate::directories::Directories;
 use crate::faults::Faults;
+use crate::identity::codes::IdentityRegistry;
 use crate::push::Pusher;
 use crate::rate_limit::RateLimiter;
 use crate::stats::Stats;
@@ -73,6 +74,8 @@ pub struct SimShared {
     pub directories: Directories,
     /// Callbacks queued for the gateway.
     pub pusher: Pusher,
+    /// Login codes, user_tickets, sns tokens and session_keys.
+    pub identity: IdentityRegistry,
     /// Every callback delivery and its attempts (the delivery worker writes it).
     pub deliveries: crate::push::record::DeliveryLog,
 }
@@ -113,6 +116,7 @@ impl SimState {
                 stats: Stats::default(),
                 clock,
                 options,
+                identity: IdentityRegistry::default(),
                 deliveries: Default::default(),
             }),
         })
@@ -129,6 +133,7 @@ impl SimState {
         self.stats.clear();
         self.limits.clear();
         self.faults.reset();
+        self.identity.clear();
     }
 }
 

@@ -174,6 +174,7 @@ fn world(gateway_url: Option<String>) -> World {
         token: "oa-token".into(),
         encoding_aes_key: key.into(),
         open_platform: None,
+        trusted_domains: Vec::new(),
     };
     let mini = |name: &str, app_id: &str, format| SimMiniProgram {
         name: name.into(),
@@ -398,6 +399,11 @@ async fn official_accounts_in_safe_plaintext_and_compat_mode() {
     assert_eq!(
         message.header.from_user_name, q["openid"],
         "openid in the query"
+    );
+    assert_eq!(
+        message.header.from_user_name,
+        wxgate_sim::identity::people::openid(OA_AES, "alice"),
+        "the same openid the login flows hand out"
     );
     assert_eq!(opened.plaintext, body["delivery"]["plaintext"]);
 

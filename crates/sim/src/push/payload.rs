@@ -1,7 +1,8 @@
 //! The plaintexts users "send": WeCom, Official Account and Mini Program messages and events,
 //! with the field names and layout of the official samples (NOTES.md §5.2, §5.3), as XML or as
-//! Mini Program JSON. Also the identities the payloads carry: an account's original id (`gh_…`)
-//! and a person's openid under one appid, both derived deterministically.
+//! Mini Program JSON. Also the account's original id (`gh_…`), derived deterministically (openids
+//! come from [`crate::identity::people::openid`], so a person has the same openid in logins and
+//! in pushes).
 
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -148,16 +149,6 @@ pub fn original_id(app_id: &str) -> String {
     )
 }
 
-/// The openid of `person` under `app_id` (28 characters starting with `o`), derived
-/// deterministically so that the same person has the same openid in every push of one app and
-/// a different one in another app.
-pub fn openid_for(app_id: &str, person: &str) -> String {
-    use base64::Engine;
-    let encoded = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .encode(digest(&["openid", app_id, person]));
-    format!("o{}", &encoded[..27])
-}
-
 /// A top-level text field of an XML or JSON plaintext (`None` when absent or unparseable).
 pub fn field_of(plaintext: &str, name: &str) -> Option<String> {
     match plaintext.trim_start().as_bytes().first() {
@@ -203,12 +194,6 @@ mod tests {
         assert_eq!(xml_name("event_key"), "EventKey");
         assert_eq!(xml_name("location_x"), "Location_X");
         assert_eq!(xml_name("SessionFrom"), "SessionFrom");
-        let a = openid_for("wxa", "p1");
-        assert_eq!(a.len(), 28);
-        assert!(a.starts_with('o'));
-        assert_eq!(a, openid_for("wxa", "p1"));
-        assert_ne!(a, openid_for("wxb", "p1"));
-        assert_ne!(a, openid_for("wxa", "p2"));
         assert!(original_id("wxa").starts_with("gh_") && original_id("wxa").len() == 15);
     }
 }

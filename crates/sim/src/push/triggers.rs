@@ -11,9 +11,10 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::control::ControlError;
+use crate::identity::people::openid as openid_for;
 use crate::push::CallbackTarget;
 use crate::push::control::{WaitQuery, parse_body, queued_answer};
-use crate::push::payload::{Payload, msg_id, openid_for, original_id};
+use crate::push::payload::{Payload, msg_id, original_id};
 use crate::state::SimState;
 use crate::world::SimPushFormat;
 
