@@ -174,3 +174,72 @@ fn plaintext_reply(body: &str) -> Result<String, String> {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use wxgate_protocol::callback::CallbackCrypto;
+    use wxgate_protocol::crypto::{AesKey, KeySlot, random_prefix};
+
+    use super::*;
+
+    const KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
+
+    fn mp(mode: MpWireMode) -> ResolvedTarget {
+        ResolvedTarget {
+            url: "http://gw/callback/oa".into(),
+            token: "t".into(),
+            key: Some(AesKey::from_encoding_aes_key(KEY).unwrap()),
+            receive_id: "wxoa".into(),
+            verify_receive_id: "wxoa".into(),
+            wire: Wire::Mp {
+                mode,
+                json: false,
+                app_id: "wxoa".into(),
+            },
+        }
+    }
+
+    fn sealed(receive_id: &str) -> String {
+        CallbackCrypto::single("t", KEY, receive_id)
+            .unwrap()
+            .seal(
+                "<xml><A>1</A></xml>",
+                "1",
+                "2",
+                KeySlot::Current,
+                &random_prefix(),
+            )
+            .to_mp_json()
+    }
+
+    const PLAIN_REPLY: &str = "<xml><ToUserName><![CDATA[o1]]></ToUserName><FromUserName><![CDATA[gh_1]]></FromUserName><CreateTime>1</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[x]]></Content></xml>";
+
+    #[test]
+    fn mp_answers_follow_the_mode() {
+        for mode in [MpWireMode::Plaintext, MpWireMode::Aes, MpWireMode::Compat] {
+            assert_eq!(judge(&mp(mode), 200, ""), Ok(Accepted::Ack));
+            assert_eq!(judge(&mp(mode), 200, "success"), Ok(Accepted::Ack));
+            assert!(judge(&mp(mode), 500, "success").is_err());
+            assert!(judge(&mp(mode), 200, "success\n").is_err());
+        }
+        let plain = Accepted::Reply(PLAIN_REPLY.into());
+        assert_eq!(
+            judge(&mp(MpWireMode::Plaintext), 200, PLAIN_REPLY),
+            Ok(plain.clone())
+        );
+        assert_eq!(judge(&mp(MpWireMode::Compat), 200, PLAIN_REPLY), Ok(plain));
+        assert!(judge(&mp(MpWireMode::Aes), 200, PLAIN_REPLY).is_err());
+        let decrypted = Accepted::Reply("<xml><A>1</A></xml>".into());
+        assert_eq!(
+            judge(&mp(MpWireMode::Aes), 200, &sealed("wxoa")),
+            Ok(decrypted.clone())
+        );
+        assert_eq!(
+            judge(&mp(MpWireMode::Compat), 200, &sealed("wxoa")),
+            Ok(decrypted)
+        );
+        let wrong = judge(&mp(MpWireMode::Aes), 200, &sealed("wxother")).unwrap_err();
+        assert!(wrong.contains("`wxother`"), "{wrong}");
+        assert!(judge(&mp(MpWireMode::Plaintext), 200, "<xml><A>1</A></xml>").is_err());
+    }
+}
