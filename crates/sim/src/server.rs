@@ -57,6 +57,7 @@ pub fn router(state: SimState) -> Router {
         .nest("/sim", control::routes())
         .nest("/sim", identity::control_routes())
         .merge(identity::page_routes())
+        .nest("/sim", crate::push::control_routes())
         .fallback(unknown_path)
         .with_state(state)
 }
@@ -108,6 +109,7 @@ pub async fn start(
     let local_addr = listener.local_addr()?;
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let (stop, stopped) = oneshot::channel::<()>();
+    crate::push::spawn_worker(state.clone());
     let task = tokio::spawn(async move {
         axum::serve(listener, app)
             .with_graceful_shutdown(async move {
