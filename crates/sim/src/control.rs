@@ -126,3 +126,10 @@ async fn invalidate_tokens(
 async fn world(State(state): State<SimState>) -> Json<Value> {
     Json(state.world.public_view())
 }
+
+impl ControlError {
+    /// A refused control request with this explanation (for control routes of other modules).
+    pub fn new(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
+}

@@ -22,7 +22,7 @@ use crate::{callback_ip, control, wechat, wecom};
 
 /// Routes only WeCom serves.
 fn wecom_routes() -> Router<SimState> {
-    wecom::routes()
+    wecom::routes().merge(crate::suite::routes())
 }
 
 /// Routes only WeChat serves.
@@ -54,6 +54,8 @@ pub fn router(state: SimState) -> Router {
             shared_routes(),
         ))
         .nest("/sim", control::routes())
+        .merge(Router::new().nest("/sim", crate::suite::control_routes()))
+        .merge(crate::suite::pages())
         .fallback(unknown_path)
         .with_state(state)
 }
@@ -104,6 +106,7 @@ pub async fn start(
     let listener = TcpListener::bind(listen).await?;
     let local_addr = listener.local_addr()?;
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    crate::suite::spawn_ticket_timer(&state);
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         axum::serve(listener, app)

@@ -13,6 +13,7 @@ use crate::faults::Faults;
 use crate::push::Pusher;
 use crate::rate_limit::RateLimiter;
 use crate::stats::Stats;
+use crate::suite::SuiteRegistry;
 use crate::tokens::TokenRegistry;
 use crate::world::World;
 
@@ -67,6 +68,8 @@ pub struct SimShared {
     pub directories: Directories,
     /// Callbacks queued for the gateway.
     pub pusher: Pusher,
+    /// Third-party suites: pushed tickets, pre-auth and auth codes, authorisations.
+    pub suites: SuiteRegistry,
 }
 
 /// A cheap, cloneable handle on the simulator's state.
@@ -105,6 +108,7 @@ impl SimState {
                 stats: Stats::default(),
                 clock,
                 options,
+                suites: SuiteRegistry::default(),
             }),
         })
     }
@@ -128,5 +132,18 @@ impl Deref for SimState {
 
     fn deref(&self) -> &SimShared {
         &self.inner
+    }
+}
+
+impl SimState {
+    /// A handle that does not keep the simulator alive (for background tasks such as the
+    /// suite_ticket timer, which stop once the simulator is gone).
+    pub fn downgrade(&self) -> std::sync::Weak<SimShared> {
+        Arc::downgrade(&self.inner)
+    }
+
+    /// The state behind a [`downgrade`](Self::downgrade)d handle, while the simulator lives.
+    pub fn upgrade(weak: &std::sync::Weak<SimShared>) -> Option<SimState> {
+        weak.upgrade().map(|inner| SimState { inner })
     }
 }
