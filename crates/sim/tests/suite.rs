@@ -110,6 +110,16 @@ impl Suite {
     /// Installs the suite in `corp_query` (`sim_corp=…` or `sim_new_corp=…`) and returns the
     /// redirect's query parameters.
     async fn install(&mut self, token: &str, corp_query: &str) -> HashMap<String, String> {
+        self.install_with(token, corp_query, None).await
+    }
+
+    /// [`install`](Self::install), after `set_session_info` with `auth_type` when given.
+    async fn install_with(
+        &mut self,
+        token: &str,
+        corp_query: &str,
+        auth_type: Option<u8>,
+    ) -> HashMap<String, String> {
         let code = self
             .sim
             .get(&format!(
@@ -117,6 +127,16 @@ impl Suite {
             ))
             .await;
         let pre_auth_code = code["pre_auth_code"].as_str().unwrap();
+        if let Some(auth_type) = auth_type {
+            let set = self
+                .sim
+                .post(
+                    &format!("/cgi-bin/service/set_session_info?suite_access_token={token}"),
+                    json!({"pre_auth_code": pre_auth_code, "session_info": {"auth_type": auth_type}}),
+                )
+                .await;
+            assert_eq!(errcode(&set), 0);
+        }
         let response = self
             .no_redirect
             .get(self.sim.url(&format!(
@@ -629,4 +649,54 @@ async fn a_fast_clock_pushes_a_ticket_every_interval() {
         .map(|t| xml_field(t, "TimeStamp").parse().unwrap())
         .collect();
     assert!(stamps.windows(2).all(|w| w[1] - w[0] >= 600), "{stamps:?}");
+}
+
+#[tokio::test]
+async fn the_session_auth_type_is_recorded_and_listed() {
+    let mut s = Suite::start().await;
+    let token = s.token().await;
+    s.install_with(&token, &format!("sim_corp={CORP}"), Some(1))
+        .await;
+    s.install_with(&token, "sim_new_corp=Gamma", None).await;
+    let listed = s.sim.get("/sim/suites").await;
+    let auths = listed["suites"][0]["authorisations"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let by_corp = |corp: &str| {
+        auths
+            .iter()
+            .find(|a| a["corp_id"] == corp)
+            .unwrap_or_else(|| panic!("{corp} in {auths:?}"))
+            .clone()
+    };
+    assert_eq!(by_corp(CORP)["auth_type"], 1);
+    assert_eq!(by_corp(CORP)["allow_party"], json!([1]));
+    let gamma = wxgate_sim::suite::install::customer_corp_id("Gamma");
+    assert_eq!(by_corp(&gamma)["auth_type"], 0);
+    assert_eq!(by_corp(&gamma)["corp_name"], "Gamma");
+    assert!(by_corp(&gamma)["permanent_code"].is_string());
+}
+
+#[tokio::test]
+async fn a_reinstall_replaces_the_permanent_code_and_auth_codes_expire() {
+    let mut s = Suite::start().await;
+    let token = s.token().await;
+    let first = s.install(&token, &format!("sim_corp={CORP}")).await;
+    let v1 = s.permanent_code(&token, &first["auth_code"]).await;
+    let old_code = v1["permanent_code"].as_str().unwrap().to_owned();
+    let old_access = v1["access_token"].as_str().unwrap().to_owned();
+    let second = s.install(&token, &format!("sim_corp={CORP}")).await;
+    assert_eq!(errcode(&corp_token(&s.sim, &token, &old_code).await), 40084);
+    let ips = s
+        .sim
+        .get(&format!("/cgi-bin/getcallbackip?access_token={old_access}"))
+        .await;
+    assert_eq!(errcode(&ips), 42001);
+    s.sim.advance(600).await;
+    // The suite token is still valid (7200 s); the auth_code is not (600 s).
+    assert_eq!(
+        errcode(&s.permanent_code(&token, &second["auth_code"]).await),
+        40078
+    );
 }
