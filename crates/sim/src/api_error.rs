@@ -169,6 +169,12 @@ impl ApiError {
         user_not_found => 60111, "invalid string value `userid`. userid not found";
         /// 81013 (WeCom): every recipient of a message is invalid or out of range.
         all_recipients_invalid => 81013, "user & party & tag all invalid";
+        /// 40003 (WeChat): the openid does not belong to this access_token.
+        invalid_openid => 40003, "invalid openid";
+        /// 40030 (WeChat): the refresh_token is unknown, expired or of another app.
+        invalid_refresh_token => 40030, "invalid refresh_token";
+        /// 48001 (WeChat): the token's scope does not allow this API (e.g. sns/userinfo with snsapi_base).
+        api_unauthorized => 48001, "api unauthorized";
         /// 40077 (WeCom suites): the pre_auth_code is unknown, used or for another suite.
         invalid_pre_auth_code => 40077, "invalid pre_auth_code";
         /// 40078 (WeCom suites): the auth_code is unknown, used, expired or for another suite.

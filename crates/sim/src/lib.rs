@@ -16,6 +16,7 @@ pub mod directories;
 pub mod directory;
 pub mod faults;
 pub mod from_config;
+pub mod identity;
 pub mod push;
 pub mod rate_limit;
 pub mod server;

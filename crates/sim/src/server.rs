@@ -16,18 +16,21 @@ use tokio::task::JoinHandle;
 
 use crate::api_context::{Platform, PlatformChoice};
 use crate::api_layer::{api_group, unknown_path};
+use crate::identity;
 use crate::state::{SimOptions, SimState};
 use crate::world::World;
 use crate::{callback_ip, control, wechat, wecom};
 
 /// Routes only WeCom serves.
 fn wecom_routes() -> Router<SimState> {
-    wecom::routes().merge(crate::suite::routes())
+    wecom::routes()
+        .merge(identity::wecom_routes())
+        .merge(crate::suite::routes())
 }
 
 /// Routes only WeChat serves.
 fn wechat_routes() -> Router<SimState> {
-    wechat::routes()
+    wechat::routes().merge(identity::wechat_routes())
 }
 
 /// Paths both platforms serve; the answer style follows the presented token.
@@ -54,6 +57,8 @@ pub fn router(state: SimState) -> Router {
             shared_routes(),
         ))
         .nest("/sim", control::routes())
+        .nest("/sim", identity::control_routes())
+        .merge(identity::page_routes())
         .merge(Router::new().nest("/sim", crate::suite::control_routes()))
         .merge(crate::suite::pages())
         .fallback(unknown_path)

@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::clock::SimClock;
 use crate::directories::Directories;
 use crate::faults::Faults;
+use crate::identity::codes::IdentityRegistry;
 use crate::push::Pusher;
 use crate::rate_limit::RateLimiter;
 use crate::stats::Stats;
@@ -68,6 +69,8 @@ pub struct SimShared {
     pub directories: Directories,
     /// Callbacks queued for the gateway.
     pub pusher: Pusher,
+    /// Login codes, user_tickets, sns tokens and session_keys.
+    pub identity: IdentityRegistry,
     /// Third-party suites: pushed tickets, pre-auth and auth codes, authorisations.
     pub suites: SuiteRegistry,
 }
@@ -108,6 +111,7 @@ impl SimState {
                 stats: Stats::default(),
                 clock,
                 options,
+                identity: IdentityRegistry::default(),
                 suites: SuiteRegistry::default(),
             }),
         })
@@ -124,6 +128,8 @@ impl SimState {
         self.stats.clear();
         self.limits.clear();
         self.faults.reset();
+        self.identity.clear();
+        self.suites.clear();
     }
 }
 

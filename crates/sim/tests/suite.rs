@@ -700,3 +700,18 @@ async fn a_reinstall_replaces_the_permanent_code_and_auth_codes_expire() {
         40078
     );
 }
+
+#[tokio::test]
+async fn reset_forgets_authorisations_and_pushes_a_fresh_ticket() {
+    let mut s = Suite::start().await;
+    let token = s.token().await;
+    s.install(&token, &format!("sim_corp={CORP}")).await;
+    s.pushes();
+    s.sim.post("/sim/reset", json!({})).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let tickets = s.instruction_pushes("suite_ticket");
+    assert_eq!(tickets.len(), 1);
+    let body = s.suite_token(&xml_field(&tickets[0], "SuiteTicket")).await;
+    assert!(body["suite_access_token"].is_string(), "{body}");
+    assert!(wxgate_sim::suite::privileges(&s.sim.handle.state, SUITE, CORP).is_none());
+}

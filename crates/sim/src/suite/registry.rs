@@ -428,6 +428,17 @@ impl SuiteRegistry {
     pub fn customer_corp_name(&self, corp_id: &str) -> Option<String> {
         self.lock().customer_corps.get(corp_id).cloned()
     }
+
+    /// Forgets tickets, codes and authorisations (`/sim/reset`); customer corps keep their names
+    /// (their directories stay). The timer pushes fresh tickets at its next look at the clock.
+    pub fn clear(&self) {
+        let mut inner = self.lock();
+        let customer_corps = std::mem::take(&mut inner.customer_corps);
+        *inner = Inner {
+            customer_corps,
+            ..Inner::default()
+        };
+    }
 }
 
 #[cfg(test)]
