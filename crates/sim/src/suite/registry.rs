@@ -19,8 +19,8 @@ pub const AUTH_CODE_TTL_SECS: i64 = 600;
 /// Tickets older than this are forgotten.
 const FORGET_TICKETS_AFTER_SECS: i64 = 86_400;
 
-/// One pushed suite_ticket.
-#[derive(Debug, Clone, Serialize)]
+/// One pushed suite_ticket. Its `Debug` output hides the value.
+#[derive(Clone, Serialize)]
 pub struct Ticket {
     /// The ticket value.
     pub value: String,
@@ -72,8 +72,8 @@ struct AuthCode {
     purpose: AuthCodePurpose,
 }
 
-/// A suite installed in a corp.
-#[derive(Debug, Clone, Serialize)]
+/// A suite installed in a corp. Its `Debug` output hides the permanent code.
+#[derive(Clone, Serialize)]
 pub struct Authorisation {
     /// The suite id.
     pub suite_id: String,
@@ -100,6 +100,30 @@ pub struct Authorisation {
     pub installed_at: i64,
     /// Whether the corp cancelled it (`cancel_auth`).
     pub cancelled: bool,
+}
+
+impl std::fmt::Debug for Ticket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ticket")
+            .field("value", &"***")
+            .field("pushed_at", &self.pushed_at)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for Authorisation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Authorisation")
+            .field("suite_id", &self.suite_id)
+            .field("corp_id", &self.corp_id)
+            .field("permanent_code", &"***")
+            .field("auth_type", &self.auth_type)
+            .field("agentid", &self.agentid)
+            .field("visible", &self.visible)
+            .field("admin_userid", &self.admin_userid)
+            .field("cancelled", &self.cancelled)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Default)]
@@ -457,5 +481,6 @@ mod tests {
         assert!(reg.ticket_push_due(600, 600));
         assert!(reg.ticket_push_due(100_000, 600));
         assert!(!reg.ticket_push_due(100_001, 600));
+        assert!(!format!("{t:?}").contains(&t.value));
     }
 }
