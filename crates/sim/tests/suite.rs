@@ -715,3 +715,42 @@ async fn reset_forgets_authorisations_and_pushes_a_fresh_ticket() {
     assert!(body["suite_access_token"].is_string(), "{body}");
     assert!(wxgate_sim::suite::privileges(&s.sim.handle.state, SUITE, CORP).is_none());
 }
+
+#[tokio::test]
+async fn contact_changes_outside_the_authorised_range_are_not_pushed() {
+    let mut s = Suite::start().await;
+    let token = s.token().await;
+    let state = s.sim.handle.state.clone();
+    let (inside, outside) = {
+        let directory = state.directories.get(CORP).unwrap();
+        let directory = directory.read().unwrap();
+        let member = directory.members().next().unwrap().clone();
+        let other = directory
+            .members()
+            .find(|m| m.department.iter().all(|d| !member.department.contains(d)))
+            .expect("a member in other departments")
+            .clone();
+        (member, other)
+    };
+    s.install(
+        &token,
+        &format!(
+            "sim_corp={CORP}&sim_allow_user={}&sim_allow_party=",
+            inside.userid
+        ),
+    )
+    .await;
+    s.pushes();
+    let create = |member| wxgate_sim::directory::DirectoryChange::CreateUser { member };
+    assert_eq!(
+        wxgate_sim::suite::notify_contact_change(&state, CORP, &create(inside.clone())).len(),
+        1
+    );
+    assert!(
+        wxgate_sim::suite::notify_contact_change(&state, CORP, &create(outside.clone())).is_empty()
+    );
+    let pushed = s.instruction_pushes("change_contact");
+    assert_eq!(pushed.len(), 1);
+    assert_eq!(xml_field(&pushed[0], "UserID"), inside.userid);
+    assert_eq!(xml_field(&pushed[0], "Name"), inside.userid);
+}

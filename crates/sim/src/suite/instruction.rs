@@ -3,7 +3,7 @@
 //! change_contact, pushed to [`CallbackTarget::SuiteInstruction`]. Numbers the samples send bare
 //! (`TimeStamp`, `MainDepartment`, `Gender`, `Id`, `ParentId`, `Order`, `TagId`…) stay bare.
 
-use crate::directory::{DirectoryChange, open_userid_for};
+use crate::directory::{DirectoryChange, VisibleRange, open_userid_for};
 use crate::push::CallbackTarget;
 use crate::state::SimState;
 
@@ -121,9 +121,38 @@ pub fn change_contact(suite_id: &str, corp_id: &str, change: &DirectoryChange, n
     xml.done()
 }
 
+/// Whether `change` concerns something inside the visible range a suite was granted. Things the
+/// directory no longer holds (a deleted member or department) count as visible.
+fn in_range(
+    state: &SimState,
+    corp_id: &str,
+    range: &VisibleRange,
+    change: &DirectoryChange,
+) -> bool {
+    if range.is_whole_corp() {
+        return true;
+    }
+    let Some(directory) = state.directories.get(corp_id) else {
+        return true;
+    };
+    let directory = directory.read().unwrap_or_else(|e| e.into_inner());
+    let visible = directory.visible(range);
+    match change {
+        DirectoryChange::CreateUser { member } | DirectoryChange::UpdateUser { member, .. } => {
+            visible.contains_user(&member.userid)
+        }
+        DirectoryChange::CreateParty(party) | DirectoryChange::UpdateParty(party) => {
+            visible.contains_department(party.id)
+        }
+        DirectoryChange::UpdateTag(tag) => visible.contains_tag(tag.tagid),
+        DirectoryChange::DeleteUser { .. } | DirectoryChange::DeleteParty { .. } => true,
+    }
+}
+
 /// Pushes the third-party `change_contact` for a directory edit of `corp_id` to the instruction
-/// callback of every suite authorised (and not cancelled) in that corp; returns the push ids.
-/// The contacts APIs call it after each successful edit, next to the self-built app push.
+/// callback of every suite authorised (and not cancelled) in that corp whose visible range
+/// covers the change; returns the push ids. The contacts APIs call it after each successful
+/// edit, next to the self-built app push.
 pub fn notify_contact_change(
     state: &SimState,
     corp_id: &str,
@@ -134,6 +163,10 @@ pub fn notify_contact_change(
         .suites
         .suites_authorised_in(corp_id)
         .into_iter()
+        .filter(|suite_id| {
+            super::privileges(state, suite_id, corp_id)
+                .is_some_and(|range| in_range(state, corp_id, &range, change))
+        })
         .map(|suite_id| {
             let xml = change_contact(&suite_id, corp_id, change, now);
             state
