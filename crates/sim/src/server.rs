@@ -23,7 +23,9 @@ use crate::{callback_ip, control, wechat, wecom};
 
 /// Routes only WeCom serves.
 fn wecom_routes() -> Router<SimState> {
-    wecom::routes().merge(identity::wecom_routes())
+    wecom::routes()
+        .merge(identity::wecom_routes())
+        .merge(crate::suite::routes())
 }
 
 /// Routes only WeChat serves.
@@ -58,6 +60,8 @@ pub fn router(state: SimState) -> Router {
         .nest("/sim", identity::control_routes())
         .merge(identity::page_routes())
         .nest("/sim", crate::push::control_routes())
+        .merge(Router::new().nest("/sim", crate::suite::control_routes()))
+        .merge(crate::suite::pages())
         .fallback(unknown_path)
         .with_state(state)
 }
@@ -108,6 +112,7 @@ pub async fn start(
     let listener = TcpListener::bind(listen).await?;
     let local_addr = listener.local_addr()?;
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    crate::suite::spawn_ticket_timer(&state);
     let (stop, stopped) = oneshot::channel::<()>();
     crate::push::spawn_worker(state.clone());
     let task = tokio::spawn(async move {

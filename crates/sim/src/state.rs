@@ -14,6 +14,7 @@ use crate::identity::codes::IdentityRegistry;
 use crate::push::Pusher;
 use crate::rate_limit::RateLimiter;
 use crate::stats::Stats;
+use crate::suite::SuiteRegistry;
 use crate::tokens::TokenRegistry;
 use crate::world::World;
 
@@ -78,6 +79,8 @@ pub struct SimShared {
     pub identity: IdentityRegistry,
     /// Every callback delivery and its attempts (the delivery worker writes it).
     pub deliveries: crate::push::record::DeliveryLog,
+    /// Third-party suites: pushed tickets, pre-auth and auth codes, authorisations.
+    pub suites: SuiteRegistry,
 }
 
 /// A cheap, cloneable handle on the simulator's state.
@@ -118,6 +121,7 @@ impl SimState {
                 options,
                 identity: IdentityRegistry::default(),
                 deliveries: Default::default(),
+                suites: SuiteRegistry::default(),
             }),
         })
     }
@@ -134,6 +138,7 @@ impl SimState {
         self.limits.clear();
         self.faults.reset();
         self.identity.clear();
+        self.suites.clear();
     }
 }
 
