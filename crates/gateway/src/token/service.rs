@@ -107,6 +107,7 @@ pub struct TokenService {
     last_used: Mutex<HashMap<TokenKey, i64>>,
     flights: SingleFlight<TokenKey, Result<Token, TokenError>>,
     breaker: Breaker,
+    proxy_http: reqwest::Client,
 }
 
 impl std::fmt::Debug for TokenService {
@@ -137,6 +138,11 @@ impl TokenService {
             memory: Mutex::new(HashMap::new()),
             last_used: Mutex::new(HashMap::new()),
             flights: SingleFlight::default(),
+            proxy_http: reqwest::Client::builder()
+                .connect_timeout(Duration::from_secs(5))
+                .timeout(Duration::from_secs(60))
+                .build()
+                .unwrap_or_default(),
         }
     }
 
@@ -148,6 +154,11 @@ impl TokenService {
     /// The service's clock (tests advance it together with the simulator's).
     pub fn clock(&self) -> &TokenClock {
         &self.clock
+    }
+
+    /// The HTTP client the proxy forwards with.
+    pub(crate) fn proxy_http(&self) -> &reqwest::Client {
+        &self.proxy_http
     }
 
     /// The options in force.
@@ -235,6 +246,13 @@ impl TokenService {
         {
             self.remember(&key, &token);
             return Ok(token);
+        }
+        if let Err(retry_after_secs) = self.breaker.check(key.as_str()) {
+            self.count(&key, "breaker_open");
+            return Err(TokenError::RateLimited {
+                key: key.to_string(),
+                retry_after_secs,
+            });
         }
         let lock_name = format!("token:{key}");
         let guard = self
