@@ -18,6 +18,17 @@ pub struct Upstream {
     /// WeChat API base URL. Default [`WECHAT_API`].
     #[serde(default = "default_wechat")]
     pub wechat: String,
+    /// Base URL of the WeCom open site serving the suite install page (`/3rdapp/install`).
+    /// Default [`WECOM_OPEN`]; the simulator's base URL in development and tests.
+    #[serde(default = "default_wecom_open")]
+    pub wecom_open: String,
+}
+
+/// The WeCom open site (install pages of third-party suites).
+pub const WECOM_OPEN: &str = "https://open.work.weixin.qq.com";
+
+fn default_wecom_open() -> String {
+    WECOM_OPEN.to_owned()
 }
 
 fn default_wecom() -> String {
@@ -32,6 +43,7 @@ impl Default for Upstream {
         Self {
             wecom: default_wecom(),
             wechat: default_wechat(),
+            wecom_open: default_wecom_open(),
         }
     }
 }

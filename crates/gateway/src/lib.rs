@@ -15,6 +15,7 @@
 //! | [`health`] | `/healthz`, `/readyz`, `/metrics` |
 //! | [`metrics`] | the Prometheus metric families |
 //! | [`token`] | the central token service (中控) and its HTTP API |
+//! | [`suite`] | the third-party suite lifecycle: installs, authorised corps, permanent codes |
 
 pub mod admin_auth;
 pub mod error;
@@ -23,6 +24,7 @@ pub mod metrics;
 pub mod registry;
 pub mod server;
 pub mod state;
+pub mod suite;
 pub mod token;
 
 pub use server::{GatewayHandle, GatewayOptions, StartError, build, router, start};

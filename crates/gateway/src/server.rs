@@ -55,6 +55,7 @@ pub fn router(gateway: Gateway) -> Router {
     Router::new()
         .merge(health::routes())
         .merge(token::api::routes())
+        .merge(crate::suite::api::routes())
         .with_state(gateway)
 }
 
@@ -88,16 +89,18 @@ pub async fn build(
         TokenOptions::default(),
     ));
     token::refresher::spawn(tokens.clone(), shutdown.clone());
-    Ok(Gateway::new(Shared {
+    let gateway = Gateway::new(Shared {
         config: Arc::new(config),
         registry,
         store,
         client,
         metrics,
-        shutdown,
+        shutdown: shutdown.clone(),
         outbox_ready: Arc::new(tokio::sync::Notify::new()),
         tokens,
-    }))
+    });
+    crate::suite::retry::spawn(gateway.clone(), shutdown);
+    Ok(gateway)
 }
 
 /// A running gateway.

@@ -42,6 +42,7 @@ mod deliveries;
 mod error;
 mod events;
 mod leases;
+mod pending_auth_codes;
 mod retention;
 mod secret_box;
 mod store;
@@ -53,6 +54,7 @@ pub use deliveries::{Delivery, DeliveryFilter, DeliveryStatus, DueDelivery, Outb
 pub use error::StoreError;
 pub use events::{Accepted, NewEvent, StoredEvent};
 pub use leases::{LEASE_TTL, LockGuard};
+pub use pending_auth_codes::{NewPendingAuthCode, PendingAuthCode, PendingAuthCodeStatus};
 pub use secret_box::{Secret, SecretBox, SecretError};
 pub use store::{Backend, Store};
 pub use suites::{AuthCorp, AuthCorpState, NewAuthCorp, SuiteTicket};

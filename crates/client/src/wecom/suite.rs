@@ -71,7 +71,7 @@ pub struct PermanentCode {
 }
 
 /// The answer of `get_auth_info`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct AuthInfoResponse {
     /// The reseller corp, when installed through one.
     #[serde(default)]
@@ -88,7 +88,7 @@ pub struct AuthInfoResponse {
 }
 
 /// A reseller (代理服务商) corp.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct DealerCorpInfo {
     /// Its corp id.
     #[serde(default)]
@@ -99,7 +99,7 @@ pub struct DealerCorpInfo {
 }
 
 /// The corp that authorised the suite.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct AuthCorpInfo {
     /// Corp id (encrypted for third parties).
     pub corpid: String,
@@ -145,7 +145,7 @@ pub struct AuthCorpInfo {
 }
 
 /// The apps a corp authorised.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct AuthInfo {
     /// One entry per app.
     #[serde(default)]
@@ -156,7 +156,7 @@ pub struct AuthInfo {
 }
 
 /// One authorised app.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct AuthAgent {
     /// The agent id inside the authorising corp.
     #[serde(deserialize_with = "lenient::int")]
@@ -194,7 +194,7 @@ pub struct AuthAgent {
 }
 
 /// An app's visible range and permission level.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct Privilege {
     /// 1 read-only contacts, 2 read members only, 3 read+write (old), ….
     #[serde(default, deserialize_with = "lenient::opt_int")]
@@ -223,7 +223,7 @@ pub struct Privilege {
 }
 
 /// Where a shared app comes from.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct SharedFrom {
     /// The sharing corp.
     #[serde(default)]
@@ -234,7 +234,7 @@ pub struct SharedFrom {
 }
 
 /// The admin who installed the suite.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct AuthUserInfo {
     /// Their userid in the corp.
     #[serde(default, alias = "UserId")]

@@ -343,3 +343,37 @@ impl TokenProvider for TokenService {
         Box::pin(TokenService::invalidate(self, key, token))
     }
 }
+
+/// Tokens learnt outside a fetch (the suite lifecycle: `get_permanent_code` answers with the
+/// authorised corp's token) and tokens that must be forgotten at once (a revoked corp).
+impl TokenService {
+    /// Stores `value` as the current token of `key` (valid `expires_in` seconds per the
+    /// platform), in the store and in memory, saving the fetch it would otherwise take.
+    pub async fn seed(
+        &self,
+        key: &TokenKey,
+        value: &str,
+        expires_in: i64,
+    ) -> Result<(), TokenError> {
+        let now = self.clock.now();
+        let lifetime = (expires_in - SAFETY_MARGIN_SECS).max(expires_in / 2);
+        let token = Token {
+            value: value.to_owned(),
+            expires_at: now + lifetime,
+            fetched_at: now,
+        };
+        self.store
+            .put_token(key.as_str(), &token.value, token.expires_at * 1000)
+            .await
+            .map_err(TokenError::storage)?;
+        self.remember(key, &token);
+        Ok(())
+    }
+
+    /// Drops the in-memory copy of `key` (the store's copy is the caller's business, e.g.
+    /// `revoke_auth_corp` deletes it in the same transaction as the revocation).
+    pub fn forget(&self, key: &TokenKey) {
+        let mut memory = self.memory.lock().unwrap_or_else(|p| p.into_inner());
+        memory.remove(key);
+    }
+}

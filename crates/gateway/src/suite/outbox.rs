@@ -1,0 +1,83 @@
+//! The internal `suite.*` events, written to the outbox like callback events so that business
+//! backends learn about new and departed customers through their webhooks (and the pull API):
+//!
+//! | type | when | `data` |
+//! |---|---|---|
+//! | `suite.corp_authorized` | an install's auth code was exchanged (create_auth or redirect) | `corp_id`, `corp_name`, `agent_id`, `install_state`, `auth_user` |
+//! | `suite.corp_auth_changed` | change_auth (or an admin refresh) updated the privileges | `corp_id`, `corp_name`, `agent_id`, `privileges` |
+//! | `suite.corp_revoked` | cancel_auth: the permanent code and tokens are purged | `corp_id` |
+//!
+//! `source` is `{"kind":"suite","name","suite_id","corp_id"}`, as for callback events of a
+//! suite; `raw` is empty (nothing was received verbatim).
+
+use serde_json::{Value, json};
+use wxgate_config::Webhook;
+use wxgate_store::{Accepted, NewEvent};
+
+use crate::registry::AppEntry;
+use crate::state::Gateway;
+use crate::suite::SuiteError;
+
+/// A corp authorised the suite.
+pub const CORP_AUTHORIZED: &str = "suite.corp_authorized";
+/// A corp's authorisation changed.
+pub const CORP_AUTH_CHANGED: &str = "suite.corp_auth_changed";
+/// A corp removed the suite.
+pub const CORP_REVOKED: &str = "suite.corp_revoked";
+
+/// The webhook's id in the outbox: its `name`, else its URL (the same rule as callback events).
+fn webhook_id(hook: &Webhook) -> String {
+    match &hook.name {
+        Some(name) if !name.is_empty() => name.clone(),
+        _ => hook.url.clone(),
+    }
+}
+
+/// Writes one `suite.*` event (deduplicated by `dedup_key`) with a delivery to every webhook
+/// that wants `event_type`, and wakes the webhook worker.
+pub async fn emit(
+    gateway: &Gateway,
+    suite: &AppEntry,
+    suite_id: &str,
+    corp_id: &str,
+    event_type: &str,
+    dedup_key: String,
+    data: Value,
+) -> Result<Accepted, SuiteError> {
+    let webhooks = gateway
+        .config
+        .webhooks
+        .iter()
+        .filter(|h| h.wants(event_type))
+        .map(webhook_id)
+        .collect();
+    let event = NewEvent {
+        app: suite.name.clone(),
+        event_type: event_type.to_owned(),
+        source: json!({
+            "kind": suite.kind.name(),
+            "name": suite.name,
+            "suite_id": suite_id,
+            "corp_id": corp_id,
+        }),
+        dedup_key,
+        received_at: now_ms(),
+        data,
+        raw: String::new(),
+        webhooks,
+    };
+    let mut accepted = gateway.store.accept_events(vec![event]).await?;
+    gateway.outbox_ready.notify_one();
+    accepted.pop().ok_or(SuiteError::Incomplete {
+        api: "accept_events",
+        field: "result",
+    })
+}
+
+/// The wall clock in unix milliseconds.
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
