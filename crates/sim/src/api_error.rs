@@ -169,6 +169,20 @@ impl ApiError {
         user_not_found => 60111, "invalid string value `userid`. userid not found";
         /// 81013 (WeCom): every recipient of a message is invalid or out of range.
         all_recipients_invalid => 81013, "user & party & tag all invalid";
+        /// 40004: the media `type` is not one the API takes.
+        invalid_media_type => 40004, "invalid media type";
+        /// 40005: the uploaded file's type is not allowed for this media type.
+        invalid_file_type => 40005, "invalid file type";
+        /// 40006: the uploaded file is empty, too small or too large.
+        invalid_file_size => 40006, "invalid file size";
+        /// 40007: no usable media has this media_id (unknown, another corp's or expired).
+        invalid_media_id => 40007, "invalid media_id";
+        /// 41005: the multipart body has no `media` part.
+        media_data_missing => 41005, "media data missing";
+        /// 93000 (WeCom group robot): the webhook key is unknown.
+        invalid_webhook_url => 93000, "invalid webhook url";
+        /// 40003: an invalid userid / openid.
+        invalid_user_id => 40003, "invalid openid";
     }
 
     /// The plain JSON body (no suffix): `{"errcode":N,"errmsg":"…"}`.

@@ -31,6 +31,13 @@ pub fn routes() -> Router<SimState> {
 #[derive(Debug)]
 pub struct ControlError(String);
 
+impl ControlError {
+    /// A refusal saying `message`.
+    pub fn new(message: String) -> Self {
+        Self(message)
+    }
+}
+
 impl IntoResponse for ControlError {
     fn into_response(self) -> Response {
         (StatusCode::BAD_REQUEST, Json(json!({ "error": self.0 }))).into_response()

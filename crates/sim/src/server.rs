@@ -19,20 +19,23 @@ use crate::api_layer::{api_group, unknown_path};
 use crate::state::{SimOptions, SimState};
 use crate::world::World;
 use crate::{callback_ip, control, wechat, wecom};
+use crate::{contacts, media, messaging};
 
 /// Routes only WeCom serves.
 fn wecom_routes() -> Router<SimState> {
     wecom::routes()
+        .merge(contacts::routes())
+        .merge(messaging::wecom_routes())
 }
 
 /// Routes only WeChat serves.
 fn wechat_routes() -> Router<SimState> {
-    wechat::routes()
+    wechat::routes().merge(messaging::wechat_routes())
 }
 
 /// Paths both platforms serve; the answer style follows the presented token.
 fn shared_routes() -> Router<SimState> {
-    callback_ip::routes()
+    callback_ip::routes().merge(media::routes())
 }
 
 /// The whole simulator as an axum router (for in-process use, e.g. with `tower::ServiceExt`).
@@ -54,6 +57,9 @@ pub fn router(state: SimState) -> Router {
             shared_routes(),
         ))
         .nest("/sim", control::routes())
+        .nest("/sim", contacts::control_routes())
+        .nest("/sim", media::control_routes())
+        .nest("/sim", messaging::control_routes())
         .fallback(unknown_path)
         .with_state(state)
 }

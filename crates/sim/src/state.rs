@@ -67,6 +67,10 @@ pub struct SimShared {
     pub directories: Directories,
     /// Callbacks queued for the gateway.
     pub pusher: Pusher,
+    /// Uploaded media (`media/upload`).
+    pub media: crate::media::MediaStore,
+    /// Sent messages, robot keys and recalls.
+    pub messages: crate::messaging::MessageLog,
 }
 
 /// A cheap, cloneable handle on the simulator's state.
@@ -105,6 +109,8 @@ impl SimState {
                 stats: Stats::default(),
                 clock,
                 options,
+                media: Default::default(),
+                messages: Default::default(),
             }),
         })
     }
