@@ -6,7 +6,7 @@
 //!   visible range).
 //! - [`reads`] and [`writes`]: the `user/*`, `department/*` and `tag/*` routes.
 //! - [`publish`]: applies a directory write and pushes its `change_contact` callbacks.
-//! - [`control`]: `/sim/directory/{corp_id}/…`.
+//! - [`control`]: the `/sim/directory/{corp_id}/…` endpoints.
 
 use axum::Router;
 
