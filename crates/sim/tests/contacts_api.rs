@@ -61,7 +61,11 @@ impl Sim {
             .await
             .unwrap();
         // No delivery worker runs here: the test reads the push queue itself.
-        let queue = handle.state.pusher.take_queue().expect("queue not taken yet");
+        let queue = handle
+            .state
+            .pusher
+            .take_queue()
+            .expect("queue not taken yet");
         Self {
             handle,
             http: reqwest::Client::new(),
@@ -80,7 +84,13 @@ impl Sim {
     }
 
     async fn post(&self, p: &str, body: Value) -> Value {
-        let r = self.http.post(self.url(p)).json(&body).send().await.unwrap();
+        let r = self
+            .http
+            .post(self.url(p))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 200, "POST {p}");
         r.json().await.unwrap()
     }
@@ -97,7 +107,9 @@ impl Sim {
 
     async fn token(&self, secret: &str) -> String {
         let body = self
-            .get(&format!("/cgi-bin/gettoken?corpid={CORP}&corpsecret={secret}"))
+            .get(&format!(
+                "/cgi-bin/gettoken?corpid={CORP}&corpsecret={secret}"
+            ))
             .await;
         body["access_token"].as_str().unwrap().to_owned()
     }
@@ -151,7 +163,9 @@ async fn user_get_shapes_privacy_and_visibility() {
     let narrow = sim.token("narrow-secret").await;
 
     let body = sim
-        .get(&format!("/cgi-bin/user/get?access_token={full}&userid={inside}"))
+        .get(&format!(
+            "/cgi-bin/user/get?access_token={full}&userid={inside}"
+        ))
         .await;
     assert_eq!(errcode(&body), 0, "{body}");
     assert_eq!(body["errmsg"], "ok");
@@ -160,7 +174,9 @@ async fn user_get_shapes_privacy_and_visibility() {
     assert!(body["mobile"].is_string() && body["department"].is_array());
 
     let body = sim
-        .get(&format!("/cgi-bin/user/get?access_token={narrow}&userid={inside}"))
+        .get(&format!(
+            "/cgi-bin/user/get?access_token={narrow}&userid={inside}"
+        ))
         .await;
     assert_eq!(errcode(&body), 0, "{body}");
     for hidden in ["mobile", "email", "avatar", "gender", "address"] {
@@ -169,11 +185,15 @@ async fn user_get_shapes_privacy_and_visibility() {
     assert!(body["name"].is_string());
 
     let body = sim
-        .get(&format!("/cgi-bin/user/get?access_token={narrow}&userid={outside}"))
+        .get(&format!(
+            "/cgi-bin/user/get?access_token={narrow}&userid={outside}"
+        ))
         .await;
     assert_eq!(errcode(&body), 60011, "{body}");
     let body = sim
-        .get(&format!("/cgi-bin/user/get?access_token={full}&userid=nobody-here"))
+        .get(&format!(
+            "/cgi-bin/user/get?access_token={full}&userid=nobody-here"
+        ))
         .await;
     assert_eq!(errcode(&body), 60111);
 }
@@ -201,30 +221,46 @@ async fn lists_follow_the_visible_range() {
         .iter()
         .map(|d| d["id"].as_u64().unwrap())
         .collect();
-    assert!(ids.contains(&2) && !ids.contains(&1) && ids.len() < all, "{ids:?}");
+    assert!(
+        ids.contains(&2) && !ids.contains(&1) && ids.len() < all,
+        "{ids:?}"
+    );
 
     let body = sim
-        .get(&format!("/cgi-bin/department/get?access_token={narrow}&id=1"))
+        .get(&format!(
+            "/cgi-bin/department/get?access_token={narrow}&id=1"
+        ))
         .await;
     assert_eq!(errcode(&body), 60011);
     let body = sim
-        .get(&format!("/cgi-bin/department/get?access_token={narrow}&id=2"))
+        .get(&format!(
+            "/cgi-bin/department/get?access_token={narrow}&id=2"
+        ))
         .await;
     assert_eq!(body["department"]["id"], 2, "{body}");
 
     let body = sim
-        .get(&format!("/cgi-bin/department/simplelist?access_token={full}&id=1"))
+        .get(&format!(
+            "/cgi-bin/department/simplelist?access_token={full}&id=1"
+        ))
         .await;
     let first = &body["department_id"][0];
-    assert_eq!((first["id"].as_u64(), first["parentid"].as_u64()), (Some(1), Some(0)));
+    assert_eq!(
+        (first["id"].as_u64(), first["parentid"].as_u64()),
+        (Some(1), Some(0))
+    );
     assert!(first.get("name").is_none());
 
     let body = sim
-        .get(&format!("/cgi-bin/user/list?access_token={narrow}&department_id=1"))
+        .get(&format!(
+            "/cgi-bin/user/list?access_token={narrow}&department_id=1"
+        ))
         .await;
     assert_eq!(errcode(&body), 60011);
     let direct = sim
-        .get(&format!("/cgi-bin/user/list?access_token={narrow}&department_id=2"))
+        .get(&format!(
+            "/cgi-bin/user/list?access_token={narrow}&department_id=2"
+        ))
         .await;
     let recursive = sim
         .get(&format!(
@@ -232,21 +268,33 @@ async fn lists_follow_the_visible_range() {
         ))
         .await;
     let n = |b: &Value| b["userlist"].as_array().unwrap().len();
-    assert!(n(&recursive) >= n(&direct) && n(&recursive) > 0, "{recursive}");
+    assert!(
+        n(&recursive) >= n(&direct) && n(&recursive) > 0,
+        "{recursive}"
+    );
     for member in recursive["userlist"].as_array().unwrap() {
         assert!(member.get("mobile").is_none());
         for d in member["department"].as_array().unwrap() {
-            assert_ne!(d, 1, "department lists only name visible departments: {member}");
+            assert_ne!(
+                d, 1,
+                "department lists only name visible departments: {member}"
+            );
         }
     }
     let simple = sim
-        .get(&format!("/cgi-bin/user/simplelist?access_token={full}&department_id=1&fetch_child=1"))
+        .get(&format!(
+            "/cgi-bin/user/simplelist?access_token={full}&department_id=1&fetch_child=1"
+        ))
         .await;
     let entry = &simple["userlist"][0];
-    assert!(entry["userid"].is_string() && entry["name"].is_string() && entry.get("mobile").is_none());
+    assert!(
+        entry["userid"].is_string() && entry["name"].is_string() && entry.get("mobile").is_none()
+    );
     assert_eq!(n(&simple), 30);
 
-    let body = sim.get(&format!("/cgi-bin/tag/list?access_token={full}")).await;
+    let body = sim
+        .get(&format!("/cgi-bin/tag/list?access_token={full}"))
+        .await;
     assert_eq!(errcode(&body), 0);
     assert!(body["taglist"].is_array());
 }
@@ -266,18 +314,26 @@ async fn new_ip_and_list_id_privileges() {
         assert_eq!(errcode(&sim.get(&path).await), 60020, "{path}");
     }
     let body = sim
-        .get(&format!("/cgi-bin/department/simplelist?access_token={newip}"))
+        .get(&format!(
+            "/cgi-bin/department/simplelist?access_token={newip}"
+        ))
         .await;
     assert_eq!(errcode(&body), 0);
     let body = sim
-        .post(&format!("/cgi-bin/user/list_id?access_token={newip}"), json!({"limit": 5}))
+        .post(
+            &format!("/cgi-bin/user/list_id?access_token={newip}"),
+            json!({"limit": 5}),
+        )
         .await;
     assert_eq!(errcode(&body), 0, "{body}");
     assert_eq!(body["dept_user"].as_array().unwrap().len(), 5);
     assert!(!body["next_cursor"].as_str().unwrap().is_empty());
 
     let body = sim
-        .post(&format!("/cgi-bin/user/list_id?access_token={full}"), json!({"limit": 5}))
+        .post(
+            &format!("/cgi-bin/user/list_id?access_token={full}"),
+            json!({"limit": 5}),
+        )
         .await;
     assert_eq!(errcode(&body), 48002);
     let body = sim
@@ -302,7 +358,11 @@ async fn list_id_pages_through_a_generated_25000_member_corp() {
     assert_eq!(body["members"], 25000);
     assert!(sim.drain().is_empty(), "regenerate pushes no callbacks");
     let summary = sim
-        .control(reqwest::Method::GET, &format!("/sim/directory/{CORP}"), None)
+        .control(
+            reqwest::Method::GET,
+            &format!("/sim/directory/{CORP}"),
+            None,
+        )
         .await;
     assert_eq!(summary["members"], 25000);
 
@@ -346,10 +406,14 @@ async fn writes_need_the_contacts_secret_and_push_change_contact() {
     let mut sim = Sim::start().await;
     let sync = sim.token("sync-secret").await;
     let full = sim.token("full-secret").await;
-    let member = json!({"userid": "NewGuy", "name": "新人", "department": [1], "mobile": "+86 13900000001"});
+    let member =
+        json!({"userid": "NewGuy", "name": "新人", "department": [1], "mobile": "+86 13900000001"});
 
     let body = sim
-        .post(&format!("/cgi-bin/user/create?access_token={full}"), member.clone())
+        .post(
+            &format!("/cgi-bin/user/create?access_token={full}"),
+            member.clone(),
+        )
         .await;
     assert_eq!(errcode(&body), 60011);
     assert!(sim.drain().is_empty());
@@ -357,21 +421,34 @@ async fn writes_need_the_contacts_secret_and_push_change_contact() {
     let body = sim
         .post(&format!("/cgi-bin/user/create?access_token={sync}"), member)
         .await;
-    assert_eq!((errcode(&body), body["errmsg"].as_str()), (0, Some("created")), "{body}");
+    assert_eq!(
+        (errcode(&body), body["errmsg"].as_str()),
+        (0, Some("created")),
+        "{body}"
+    );
     let jobs = sim.drain();
     let targets: Vec<&str> = jobs.iter().map(to_app).collect();
     // Not back to "sync" (its own call), not to the narrow app (outside its range), not to the
     // app without callbacks.
     assert_eq!(targets, vec!["full-app", "sync-newip"], "{jobs:?}");
     let full_xml = &jobs[0].plaintext;
-    assert!(full_xml.contains("<ChangeType>create_user</ChangeType>"), "{full_xml}");
+    assert!(
+        full_xml.contains("<ChangeType>create_user</ChangeType>"),
+        "{full_xml}"
+    );
     assert!(full_xml.contains("<UserID><![CDATA[NewGuy]]></UserID>"));
     assert!(full_xml.contains("<Name><![CDATA[新人]]></Name>"));
     assert!(full_xml.contains(&format!("<ToUserName><![CDATA[{CORP}]]></ToUserName>")));
     let reduced = &jobs[1].plaintext;
-    assert!(reduced.contains("<UserID><![CDATA[NewGuy]]></UserID>"), "{reduced}");
+    assert!(
+        reduced.contains("<UserID><![CDATA[NewGuy]]></UserID>"),
+        "{reduced}"
+    );
     assert!(reduced.contains("<Department><![CDATA[1]]></Department>"));
-    assert!(!reduced.contains("<Name>") && !reduced.contains("Mobile"), "{reduced}");
+    assert!(
+        !reduced.contains("<Name>") && !reduced.contains("Mobile"),
+        "{reduced}"
+    );
 
     // Into department 2: the narrow app hears about it too.
     let body = sim
@@ -385,7 +462,9 @@ async fn writes_need_the_contacts_secret_and_push_change_contact() {
     assert_eq!(targets, vec!["full-app", "narrow-app", "sync-newip"]);
 
     let body = sim
-        .get(&format!("/cgi-bin/user/get?access_token={full}&userid=NewGuy"))
+        .get(&format!(
+            "/cgi-bin/user/get?access_token={full}&userid=NewGuy"
+        ))
         .await;
     assert_eq!(body["department"], json!([2]));
 
@@ -399,8 +478,17 @@ async fn writes_need_the_contacts_secret_and_push_change_contact() {
     let id = body["id"].as_u64().unwrap();
     let jobs = sim.drain();
     let reduced = jobs.iter().find(|j| to_app(j) == "sync-newip").unwrap();
-    assert!(reduced.plaintext.contains(&format!("<Id>{id}</Id>")), "{}", reduced.plaintext);
-    assert!(reduced.plaintext.contains("<ParentId><![CDATA[1]]></ParentId>") && !reduced.plaintext.contains("<Name>"));
+    assert!(
+        reduced.plaintext.contains(&format!("<Id>{id}</Id>")),
+        "{}",
+        reduced.plaintext
+    );
+    assert!(
+        reduced
+            .plaintext
+            .contains("<ParentId><![CDATA[1]]></ParentId>")
+            && !reduced.plaintext.contains("<Name>")
+    );
 
     // Renaming a department (no parent change): no reduced update_party.
     sim.post(
@@ -412,7 +500,10 @@ async fn writes_need_the_contacts_secret_and_push_change_contact() {
     assert_eq!(targets, vec!["full-app"]);
 
     let body = sim
-        .post(&format!("/cgi-bin/tag/create?access_token={sync}"), json!({"tagname": "SimTag"}))
+        .post(
+            &format!("/cgi-bin/tag/create?access_token={sync}"),
+            json!({"tagname": "SimTag"}),
+        )
         .await;
     let tagid = body["tagid"].as_u64().unwrap();
     let body = sim
@@ -424,19 +515,29 @@ async fn writes_need_the_contacts_secret_and_push_change_contact() {
     assert_eq!(errcode(&body), 0, "{body}");
     assert_eq!(body["invalidlist"], "ghost");
     let body = sim
-        .get(&format!("/cgi-bin/tag/get?access_token={full}&tagid={tagid}"))
+        .get(&format!(
+            "/cgi-bin/tag/get?access_token={full}&tagid={tagid}"
+        ))
         .await;
     assert_eq!(body["tagname"], "SimTag");
     assert_eq!(body["userlist"][0]["userid"], "NewGuy");
     sim.drain();
 
     let body = sim
-        .get(&format!("/cgi-bin/user/delete?access_token={sync}&userid=NewGuy"))
+        .get(&format!(
+            "/cgi-bin/user/delete?access_token={sync}&userid=NewGuy"
+        ))
         .await;
     assert_eq!(errcode(&body), 0);
-    assert!(sim.drain().iter().any(|j| j.plaintext.contains("delete_user")));
+    assert!(
+        sim.drain()
+            .iter()
+            .any(|j| j.plaintext.contains("delete_user"))
+    );
     let body = sim
-        .get(&format!("/cgi-bin/user/delete?access_token={sync}&userid=NewGuy"))
+        .get(&format!(
+            "/cgi-bin/user/delete?access_token={sync}&userid=NewGuy"
+        ))
         .await;
     assert_eq!(errcode(&body), 60111);
 }
@@ -456,7 +557,12 @@ async fn control_edits_answer_with_changes_and_deliveries() {
     assert_eq!(body["deliveries"].as_array().unwrap().len(), 4, "{body}");
     let jobs = sim.drain();
     let ids: Vec<u64> = jobs.iter().map(|j| j.id).collect();
-    let answered: Vec<u64> = body["deliveries"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+    let answered: Vec<u64> = body["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .collect();
     assert_eq!(ids, answered);
 
     let body = sim
@@ -468,10 +574,17 @@ async fn control_edits_answer_with_changes_and_deliveries() {
         .await;
     assert_eq!(body["changes"][0]["NewUserID"], "admin-renamed", "{body}");
     let jobs = sim.drain();
-    assert!(jobs.iter().all(|j| j.plaintext.contains("<NewUserID><![CDATA[admin-renamed]]></NewUserID>")));
+    assert!(jobs.iter().all(|j| {
+        j.plaintext
+            .contains("<NewUserID><![CDATA[admin-renamed]]></NewUserID>")
+    }));
 
     let body = sim
-        .control(reqwest::Method::DELETE, &format!("/sim/directory/{CORP}/users/admin-renamed"), None)
+        .control(
+            reqwest::Method::DELETE,
+            &format!("/sim/directory/{CORP}/users/admin-renamed"),
+            None,
+        )
         .await;
     assert_eq!(body["changes"][0]["change_type"], "delete_user");
 
@@ -486,7 +599,11 @@ async fn control_edits_answer_with_changes_and_deliveries() {
     assert!(text.contains("60111"), "{text}");
 
     let export = sim
-        .control(reqwest::Method::GET, &format!("/sim/directory/{CORP}/export"), None)
+        .control(
+            reqwest::Method::GET,
+            &format!("/sim/directory/{CORP}/export"),
+            None,
+        )
         .await;
     assert_eq!(export["members"].as_array().unwrap().len(), 30);
     assert!(export["departments"].is_array());
