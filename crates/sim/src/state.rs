@@ -120,12 +120,15 @@ impl SimState {
         i64::try_from(self.options.token_ttl_secs).unwrap_or(i64::MAX / 4)
     }
 
-    /// Forgets tokens, statistics, rate-limit counters and faults (the clock keeps running).
+    /// Forgets tokens, statistics, rate-limit counters, faults, media and sent messages (the clock
+    /// keeps running; directories and robot keys stay).
     pub fn reset(&self) {
         self.tokens.clear();
         self.stats.clear();
         self.limits.clear();
         self.faults.reset();
+        self.media.clear();
+        self.messages.clear();
     }
 }
 

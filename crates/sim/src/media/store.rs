@@ -85,4 +85,9 @@ impl MediaStore {
         all.sort_by(|a, b| (a.created_at, &a.media_id).cmp(&(b.created_at, &b.media_id)));
         all
     }
+
+    /// Forgets every upload (control API reset).
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
 }

@@ -94,6 +94,11 @@ impl MessageLog {
             .contains(key)
     }
 
+    /// Forgets every recorded message (control API reset); robot keys stay registered.
+    pub fn clear(&self) {
+        self.sent.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
     /// Every robot key.
     pub fn robot_keys(&self) -> Vec<String> {
         self.robots
