@@ -608,3 +608,96 @@ async fn control_edits_answer_with_changes_and_deliveries() {
     assert_eq!(export["members"].as_array().unwrap().len(), 30);
     assert!(export["departments"].is_array());
 }
+
+/// Every field (and its JSON type) of the recorded `user/list` and `department/list` answers
+/// that the directory model knows is present with the same type.
+#[tokio::test]
+async fn shapes_match_the_recorded_fixtures() {
+    let sim = Sim::start().await;
+    let full = sim.token("full-secret").await;
+    let fixture = |name: &str| -> Value {
+        let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    };
+    let kind = |v: &Value| match v {
+        Value::String(_) => "string",
+        Value::Number(_) => "number",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+        Value::Bool(_) => "bool",
+        Value::Null => "null",
+    };
+    let recorded = fixture("wechatpy__work__user_list.json");
+    let ours = sim
+        .get(&format!(
+            "/cgi-bin/user/list?access_token={full}&department_id=1&fetch_child=1"
+        ))
+        .await;
+    let ours = &ours["userlist"][0];
+    let mut compared = 0;
+    for (key, value) in recorded["userlist"][0].as_object().unwrap() {
+        if let Some(mine) = ours.get(key) {
+            assert_eq!(kind(mine), kind(value), "user/list field {key}: {ours}");
+            compared += 1;
+        }
+    }
+    assert!(compared >= 12, "only {compared} fields in common: {ours}");
+
+    let recorded = fixture("wechatpy__work__department_list.json");
+    let ours = sim
+        .get(&format!(
+            "/cgi-bin/department/list?access_token={full}&id=1"
+        ))
+        .await;
+    for (key, value) in recorded["department"][0].as_object().unwrap() {
+        assert_eq!(
+            kind(&ours["department"][1][key]),
+            kind(value),
+            "department field {key}"
+        );
+    }
+}
+
+/// A token of a corp that installed a suite (issued directly, as the suite module would) gets
+/// the third-party view: the userid as name, open_userid, no department names.
+#[tokio::test]
+async fn authorised_corp_tokens_get_the_third_party_view() {
+    use wxgate_sim::tokens::{TokenKind, TokenOwner};
+    let sim = Sim::start().await;
+    let (inside, _) = sim.inside_and_outside();
+    let state = &sim.handle.state;
+    let token = state.tokens.issue(
+        &TokenOwner::AuthorisedCorp {
+            suite_id: "wwsuite".into(),
+            corp_id: CORP.into(),
+        },
+        TokenKind::AuthCorpToken,
+        state.clock.now(),
+        7200,
+        None,
+    );
+    let body = sim
+        .get(&format!(
+            "/cgi-bin/user/get?access_token={}&userid={inside}",
+            token.value
+        ))
+        .await;
+    assert_eq!(errcode(&body), 0, "{body}");
+    assert_eq!(body["name"], inside.as_str());
+    assert!(body["open_userid"].as_str().is_some_and(|s| !s.is_empty()));
+    assert!(body.get("mobile").is_none() && body.get("position").is_none());
+    let body = sim
+        .get(&format!(
+            "/cgi-bin/department/get?access_token={}&id=2",
+            token.value
+        ))
+        .await;
+    assert!(body["department"].get("name").is_none(), "{body}");
+    let body = sim
+        .post(
+            &format!("/cgi-bin/user/list_id?access_token={}", token.value),
+            json!({"limit": 1}),
+        )
+        .await;
+    assert_eq!(errcode(&body), 48002);
+}
