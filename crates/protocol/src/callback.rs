@@ -69,6 +69,38 @@ pub struct Opened {
 }
 
 /// Everything needed to verify, decrypt and encrypt the callbacks of one configured URL.
+///
+/// ```
+/// use wxgate_protocol::callback::{CallbackCrypto, MsgSignatureParam};
+/// use wxgate_protocol::crypto::{KeySlot, random_prefix};
+///
+/// // The official WeCom sample configuration (Token, EncodingAESKey, corp id).
+/// let crypto = CallbackCrypto::single(
+///     "QDG6eK",
+///     "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C",
+///     "wx5823bf96d3bd56c7",
+/// )?;
+///
+/// // GET /callback?msg_signature=…&timestamp=…&nonce=…&echostr=… (echostr URL-decoded once)
+/// let echo = crypto.verify_url(
+///     MsgSignatureParam("5c45ff5e21c57e6ad56bac8758b79b1d9ac89fd3"),
+///     "1409659589",
+///     "263014780",
+///     "P9nAzCzyDtyTWESHep1vC5X9xho/qYX3Zpb4yKa9SKld1DsH3Iyt3tP3zNdtp+4RPcs8TgAE7OaBO+FZXvnaqQ==",
+/// )?;
+/// assert_eq!(echo.message, "1616140317555161061"); // the response body, verbatim
+///
+/// // A passive reply, encrypted with the key that opened the request.
+/// let reply = crypto.seal("<xml>…</xml>", "1409659813", "1372623149", KeySlot::Current, &random_prefix());
+/// let opened = crypto.open(
+///     MsgSignatureParam(&reply.msg_signature.to_hex()),
+///     "1409659813",
+///     "1372623149",
+///     &reply.to_xml(),
+/// )?;
+/// assert_eq!(opened.plaintext, "<xml>…</xml>");
+/// # Ok::<(), wxgate_protocol::error::CryptoError>(())
+/// ```
 #[derive(Clone)]
 pub struct CallbackCrypto {
     token: String,

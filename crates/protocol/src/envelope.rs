@@ -274,6 +274,15 @@ mod tests {
     }
 
     #[test]
+    fn reads_compat_mode_bodies_with_plaintext_fields_beside_encrypt() {
+        // NOTES.md §1.4 兼容模式: plaintext fields and <Encrypt> in one body; only Encrypt counts.
+        let body = "<xml><ToUserName><![CDATA[gh_97417a04a28d]]></ToUserName><FromUserName><![CDATA[o9Ag]]></FromUserName><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[hi]]></Content><Encrypt><![CDATA[abc=]]></Encrypt></xml>";
+        let (env, _) = parse_envelope(body).unwrap();
+        assert_eq!(env.encrypt, "abc=");
+        assert_eq!(env.to_user_name.as_deref(), Some("gh_97417a04a28d"));
+    }
+
+    #[test]
     fn refuses_bodies_without_encrypt_or_of_unknown_shape() {
         for body in [
             "",

@@ -169,6 +169,12 @@ impl ApiError {
         user_not_found => 60111, "invalid string value `userid`. userid not found";
         /// 81013 (WeCom): every recipient of a message is invalid or out of range.
         all_recipients_invalid => 81013, "user & party & tag all invalid";
+        /// 40003 (WeChat): the openid does not belong to this access_token.
+        invalid_openid => 40003, "invalid openid";
+        /// 40030 (WeChat): the refresh_token is unknown, expired or of another app.
+        invalid_refresh_token => 40030, "invalid refresh_token";
+        /// 48001 (WeChat): the token's scope does not allow this API (e.g. sns/userinfo with snsapi_base).
+        api_unauthorized => 48001, "api unauthorized";
         /// 40004: the media `type` is not one the API takes.
         invalid_media_type => 40004, "invalid media type";
         /// 40005: the uploaded file's type is not allowed for this media type.
@@ -181,8 +187,6 @@ impl ApiError {
         media_data_missing => 41005, "media data missing";
         /// 93000 (WeCom group robot): the webhook key is unknown.
         invalid_webhook_url => 93000, "invalid webhook url";
-        /// 40003: an invalid userid / openid.
-        invalid_user_id => 40003, "invalid openid";
     }
 
     /// The plain JSON body (no suffix): `{"errcode":N,"errmsg":"…"}`.

@@ -41,6 +41,7 @@ impl World {
                         agent_id: agent_id(app.agent_id),
                         token: app.token.as_ref().map(|t| t.expose().to_owned()),
                         encoding_aes_key: app.encoding_aes_key.as_ref().map(secret),
+                        trusted_domains: app.trusted_domains.clone(),
                         ..SimApp::self_built(&app.name, 0, app.secret.expose())
                     })
                     .collect();
@@ -117,6 +118,7 @@ impl World {
                     token: optional(&oa.token),
                     encoding_aes_key: SimSecret::new(optional(&oa.encoding_aes_key)),
                     open_platform: oa.open_platform.clone(),
+                    trusted_domains: oa.trusted_domains.clone(),
                 })
                 .collect(),
             miniprograms: config
@@ -147,6 +149,7 @@ impl World {
                     token: String::new(),
                     encoding_aes_key: SimSecret::default(),
                     open_platform: site.open_platform.clone(),
+                    trusted_domains: Vec::new(),
                 })
                 .collect(),
             gateway_url: Some(config.server.base_url()),

@@ -17,6 +17,7 @@ pub mod directories;
 pub mod directory;
 pub mod faults;
 pub mod from_config;
+pub mod identity;
 pub mod media;
 pub mod messaging;
 pub mod push;

@@ -16,6 +16,7 @@ use tokio::task::JoinHandle;
 
 use crate::api_context::{Platform, PlatformChoice};
 use crate::api_layer::{api_group, unknown_path};
+use crate::identity;
 use crate::state::{SimOptions, SimState};
 use crate::world::World;
 use crate::{callback_ip, control, wechat, wecom};
@@ -24,13 +25,16 @@ use crate::{contacts, media, messaging};
 /// Routes only WeCom serves.
 fn wecom_routes() -> Router<SimState> {
     wecom::routes()
+        .merge(identity::wecom_routes())
         .merge(contacts::routes())
         .merge(messaging::wecom_routes())
 }
 
 /// Routes only WeChat serves.
 fn wechat_routes() -> Router<SimState> {
-    wechat::routes().merge(messaging::wechat_routes())
+    wechat::routes()
+        .merge(identity::wechat_routes())
+        .merge(messaging::wechat_routes())
 }
 
 /// Paths both platforms serve; the answer style follows the presented token.
@@ -57,6 +61,8 @@ pub fn router(state: SimState) -> Router {
             shared_routes(),
         ))
         .nest("/sim", control::routes())
+        .nest("/sim", identity::control_routes())
+        .merge(identity::page_routes())
         .nest("/sim", contacts::control_routes())
         .nest("/sim", media::control_routes())
         .nest("/sim", messaging::control_routes())

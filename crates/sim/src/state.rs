@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::clock::SimClock;
 use crate::directories::Directories;
 use crate::faults::Faults;
+use crate::identity::codes::IdentityRegistry;
 use crate::push::Pusher;
 use crate::rate_limit::RateLimiter;
 use crate::stats::Stats;
@@ -67,6 +68,8 @@ pub struct SimShared {
     pub directories: Directories,
     /// Callbacks queued for the gateway.
     pub pusher: Pusher,
+    /// Login codes, user_tickets, sns tokens and session_keys.
+    pub identity: IdentityRegistry,
     /// Uploaded media (`media/upload`).
     pub media: crate::media::MediaStore,
     /// Sent messages, robot keys and recalls.
@@ -109,6 +112,7 @@ impl SimState {
                 stats: Stats::default(),
                 clock,
                 options,
+                identity: IdentityRegistry::default(),
                 media: Default::default(),
                 messages: Default::default(),
             }),
@@ -127,6 +131,7 @@ impl SimState {
         self.stats.clear();
         self.limits.clear();
         self.faults.reset();
+        self.identity.clear();
         self.media.clear();
         self.messages.clear();
     }

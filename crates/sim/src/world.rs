@@ -165,6 +165,9 @@ pub struct SimApp {
     /// The app's visible range (allow_party / allow_user / allow_tag); empty = the whole corp.
     #[serde(skip)]
     pub visible: VisibleRange,
+    /// Trusted domains (可信域名) for OAuth / web-login redirects; empty = any host.
+    #[serde(default)]
+    pub trusted_domains: Vec<String>,
 }
 
 impl SimCorp {
@@ -192,6 +195,7 @@ impl SimApp {
             created_after_privacy_rules: false,
             new_ip: false,
             visible: VisibleRange::default(),
+            trusted_domains: Vec::new(),
         }
     }
 
@@ -250,6 +254,9 @@ pub struct SimOfficialAccount {
     pub encoding_aes_key: SimSecret,
     /// The open-platform account it is bound to (unionid scope), if any.
     pub open_platform: Option<String>,
+    /// OAuth redirect domains (网页授权域名 / 授权回调域); empty = any host.
+    #[serde(default)]
+    pub trusted_domains: Vec<String>,
 }
 
 /// A WeChat mini program (小程序).
@@ -286,6 +293,9 @@ pub struct SimWebsite {
     pub encoding_aes_key: SimSecret,
     /// The open-platform account it is bound to (unionid scope), if any.
     pub open_platform: Option<String>,
+    /// OAuth redirect domains (网页授权域名 / 授权回调域); empty = any host.
+    #[serde(default)]
+    pub trusted_domains: Vec<String>,
 }
 
 /// Which kind of WeChat account an appid belongs to.
@@ -473,6 +483,7 @@ mod tests {
                 token: "t".into(),
                 encoding_aes_key: "k".into(),
                 open_platform: None,
+                trusted_domains: Vec::new(),
             }],
             ..World::default()
         }

@@ -149,7 +149,9 @@ async fn robots_need_a_registered_key() {
 async fn wechat_template_and_subscribe_messages() {
     let sim = Sim::start().await;
     let oa = sim.mp_token(OA, "oa-secret").await;
-    let openid = "oX1y2Z3a4B5c6D7e8F9g0H1i2J3k";
+    // The openid the identity module gives person "alice" in this account.
+    let alice = wxgate_sim::identity::people::openid(OA, "alice");
+    let openid = alice.as_str();
     assert_eq!(openid.len(), 28);
     let url = format!("/cgi-bin/message/template/send?access_token={oa}");
     let body = sim

@@ -22,6 +22,12 @@ enum Command {
     Crypto(cli::crypto::CryptoCommand),
     /// Run the offline WeChat + WeCom platform simulator for a configuration file.
     Sim(cli::sim::SimArgs),
+    /// Run the gateway for a configuration file.
+    Serve(cli::serve::ServeArgs),
+    /// Create or upgrade the database schema.
+    Migrate(cli::serve::ConfigArg),
+    /// Validate a configuration file, listing every problem, and show the callback URLs.
+    CheckConfig(cli::serve::ConfigArg),
 }
 
 fn main() -> ExitCode {
@@ -29,6 +35,15 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Crypto(command) => cli::crypto::run(command),
         Command::Sim(args) => run_async(cli::sim::run(args)),
+        Command::Serve(args) => run_async(cli::serve::serve(args)),
+        Command::Migrate(args) => run_async(cli::serve::migrate(args)),
+        Command::CheckConfig(args) => match cli::serve::check_config(args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("wxgate: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
     }
 }
 

@@ -7,9 +7,10 @@ use super::{AesKey, Payload, decrypt};
 use crate::error::CryptoError;
 
 /// Which key of a [`KeyRing`] decrypted a message (and should encrypt the reply).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum KeySlot {
-    /// The key currently configured.
+    /// The key currently configured (the default).
+    #[default]
     Current,
     /// The key configured before the last rotation.
     Previous,

@@ -1,8 +1,8 @@
 //! WeChat template messages (公众号 `message/template/send`) and subscribe messages (小程序
 //! `message/subscribe/send`). The recipient must look like an openid the platform issues: `o`
 //! followed by 27 characters of `[A-Za-z0-9_-]` (28 in all, as every documented sample); anything
-//! else is 40003 "invalid openid". No identity registry exists to check that the openid really
-//! belongs to the account, so any well-formed openid is accepted. A missing `template_id` is
+//! else is 40003 "invalid openid". That is the shape [`crate::identity::people::openid`] derives
+//! from free-form person ids, which cannot be enumerated, so any well-formed openid is accepted. A missing `template_id` is
 //! 40037; a token of the wrong kind of account is 48001.
 
 use std::collections::HashMap;
@@ -56,16 +56,16 @@ async fn deliver(
         kind: owner_kind,
     } = grant.owner()
     else {
-        return Err(ApiError::new(48001, "api unauthorized"));
+        return Err(ApiError::api_unauthorized());
     };
     if *owner_kind != kind {
-        return Err(ApiError::new(48001, "api unauthorized"));
+        return Err(ApiError::api_unauthorized());
     }
     let body: Value = serde_json::from_slice(&body)
         .map_err(|e| ApiError::data_format_error(&format!("the body is not JSON: {e}")))?;
     let touser = body["touser"].as_str().unwrap_or_default();
     if !is_openid(touser) {
-        return Err(ApiError::invalid_user_id());
+        return Err(ApiError::invalid_openid());
     }
     let template_id = body["template_id"]
         .as_str()

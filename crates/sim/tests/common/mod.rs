@@ -36,6 +36,7 @@ pub fn world() -> World {
             token: "oa-token".into(),
             encoding_aes_key: "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG".into(),
             open_platform: None,
+            trusted_domains: Vec::new(),
         }],
         miniprograms: vec![SimMiniProgram {
             name: "mini".into(),

@@ -1,4 +1,5 @@
 //! The subcommands of the `wxgate` binary, one module each.
 
 pub mod crypto;
+pub mod serve;
 pub mod sim;

@@ -1,0 +1,27 @@
+//! # wxgate-gateway
+//!
+//! wxgate's HTTP surface, composed from the lower crates: it terminates every WeChat/WeCom
+//! callback, runs the central token service, forwards normalised events to business webhooks,
+//! and serves the admin API. Handlers are thin: each area's work lives in a service with plain
+//! types, testable without HTTP.
+//!
+//! | module | what it is |
+//! |---|---|
+//! | [`server`] | start/stop, and the router every area plugs its routes into |
+//! | [`state`] | [`Gateway`], the shared state handed to handlers and tasks |
+//! | [`registry`] | every configured app by name, with its callback crypto pre-built |
+//! | [`admin_auth`] | the `Authorization: Bearer <admin key>` check |
+//! | [`error`] | the JSON error shape of wxgate's own API |
+//! | [`health`] | `/healthz`, `/readyz`, `/metrics` |
+//! | [`metrics`] | the Prometheus metric families |
+
+pub mod admin_auth;
+pub mod error;
+pub mod health;
+pub mod metrics;
+pub mod registry;
+pub mod server;
+pub mod state;
+
+pub use server::{GatewayHandle, GatewayOptions, StartError, build, router, start};
+pub use state::Gateway;

@@ -1,0 +1,155 @@
+//! Assembles the gateway: connects storage and migrates it, builds the app registry and the
+//! upstream client, starts the background tasks, and serves the HTTP surface with graceful
+//! shutdown. Each feature area contributes a `routes()` merged in [`router`].
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use wxgate_client::{Client, ClientConfig};
+use wxgate_config::Config;
+use wxgate_store::{SecretBox, Store};
+
+use crate::health;
+use crate::metrics::Metrics;
+use crate::registry::{Registry, RegistryError};
+use crate::state::{Gateway, Shared};
+
+/// How to start a gateway beyond its configuration file.
+#[derive(Debug)]
+pub struct GatewayOptions {
+    /// Seals secrets at rest (from `WXGATE_MASTER_KEY`).
+    pub secrets: SecretBox,
+    /// Where to listen; `None` uses `[server] listen`.
+    pub listen: Option<SocketAddr>,
+}
+
+/// Why the gateway could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The database could not be opened or migrated.
+    #[error("storage: {0}")]
+    Store(#[from] wxgate_store::StoreError),
+    /// An app's callback settings are unusable.
+    #[error("{0}")]
+    Registry(#[from] RegistryError),
+    /// The HTTP client could not be built.
+    #[error("HTTP client: {0}")]
+    Client(String),
+    /// The listen address is invalid or taken.
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        /// The address.
+        addr: String,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// The whole HTTP surface as an axum router.
+pub fn router(gateway: Gateway) -> Router {
+    Router::new().merge(health::routes()).with_state(gateway)
+}
+
+/// Builds the gateway's state (storage migrated, registry loaded), without serving.
+pub async fn build(
+    config: Config,
+    secrets: SecretBox,
+    shutdown: watch::Receiver<bool>,
+) -> Result<Gateway, StartError> {
+    let store = Store::connect(&config.storage.url, secrets).await?;
+    store.migrate().await?;
+    let registry = Registry::from_config(&config)?;
+    let metrics = Arc::new(Metrics::default());
+    let observer_metrics = metrics.clone();
+    let client = Client::with_observer(
+        ClientConfig {
+            wecom_base: config.upstream.wecom.clone(),
+            wechat_base: config.upstream.wechat.clone(),
+            ..ClientConfig::default()
+        },
+        Some(Arc::new(move |api: &'static str, errcode: i64| {
+            observer_metrics.upstream_call(api, errcode)
+        })),
+    )
+    .map_err(|e| StartError::Client(e.to_string()))?;
+    Ok(Gateway::new(Shared {
+        config: Arc::new(config),
+        registry,
+        store,
+        client,
+        metrics,
+        shutdown,
+        outbox_ready: Arc::new(tokio::sync::Notify::new()),
+    }))
+}
+
+/// A running gateway.
+#[derive(Debug)]
+pub struct GatewayHandle {
+    /// `http://ADDR` it serves on.
+    pub base_url: String,
+    /// The bound address.
+    pub local_addr: SocketAddr,
+    /// Its state, for in-process inspection.
+    pub gateway: Gateway,
+    stop: watch::Sender<bool>,
+    task: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl GatewayHandle {
+    /// Stops accepting, lets in-flight requests and background tasks finish, and returns.
+    pub async fn shutdown(mut self) -> std::io::Result<()> {
+        let _ = self.stop.send(true);
+        match self.task.take() {
+            Some(task) => task.await.unwrap_or(Ok(())),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for GatewayHandle {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+/// Starts a gateway for `config` and serves it.
+pub async fn start(config: Config, options: GatewayOptions) -> Result<GatewayHandle, StartError> {
+    let listen = match options.listen {
+        Some(addr) => addr.to_string(),
+        None => config.server.listen.clone(),
+    };
+    let (stop, stopped) = watch::channel(false);
+    let gateway = build(config, options.secrets, stopped.clone()).await?;
+    let listener = TcpListener::bind(&listen)
+        .await
+        .map_err(|source| StartError::Listen {
+            addr: listen.clone(),
+            source,
+        })?;
+    let local_addr = listener.local_addr().map_err(|source| StartError::Listen {
+        addr: listen.clone(),
+        source,
+    })?;
+    let app = router(gateway.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let mut stopped_signal = stopped;
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stopped_signal.wait_for(|stop| *stop).await;
+            })
+            .await
+    });
+    tracing::info!(%local_addr, "wxgate gateway listening");
+    Ok(GatewayHandle {
+        base_url: format!("http://{local_addr}"),
+        local_addr,
+        gateway,
+        stop,
+        task: Some(task),
+    })
+}

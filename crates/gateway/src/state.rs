@@ -1,0 +1,56 @@
+//! The gateway's shared state: configuration, the in-memory app registry, storage, the upstream
+//! client and metrics. One [`Gateway`] is cloned into every handler and background task; each
+//! feature adds its service as a field of [`Shared`].
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use tokio::sync::{Notify, watch};
+use wxgate_client::Client;
+use wxgate_config::Config;
+use wxgate_store::Store;
+
+use crate::metrics::Metrics;
+use crate::registry::Registry;
+
+/// Everything the gateway holds; reached through [`Gateway`] (`gateway.store`, …).
+#[derive(Debug)]
+pub struct Shared {
+    /// The loaded configuration.
+    pub config: Arc<Config>,
+    /// Apps by name, in memory.
+    pub registry: Registry,
+    /// The database.
+    pub store: Store,
+    /// The WeCom/WeChat API client.
+    pub client: Client,
+    /// Prometheus metrics.
+    pub metrics: Arc<Metrics>,
+    /// Flips to `true` when the gateway shuts down; background tasks watch it.
+    pub shutdown: watch::Receiver<bool>,
+    /// Woken after new events are committed, so the webhook worker delivers without polling.
+    pub outbox_ready: Arc<Notify>,
+}
+
+/// A cheap, cloneable handle on the gateway's state (axum's `State`).
+#[derive(Debug, Clone)]
+pub struct Gateway {
+    inner: Arc<Shared>,
+}
+
+impl Gateway {
+    /// Wraps the shared state.
+    pub fn new(shared: Shared) -> Gateway {
+        Gateway {
+            inner: Arc::new(shared),
+        }
+    }
+}
+
+impl Deref for Gateway {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.inner
+    }
+}

@@ -1,0 +1,302 @@
+//! Accepted events and their dedup keys: the callback hot path and the pull API.
+//!
+//! [`Store::accept_events`] writes a batch of events and their pending deliveries (the outbox)
+//! in one transaction, skipping events whose `(app, dedup_key)` was already accepted, and returns
+//! only after the commit — so the gateway can acknowledge the platform as soon as it returns.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::backend::on_pool;
+use crate::clock::now_ms;
+use crate::error::StoreError;
+use crate::store::Store;
+
+/// Key of the transaction-level advisory lock that orders event commits on PostgreSQL.
+const EVENT_COMMIT_LOCK: i64 = 0x7778_6761_7465_0001; // "wxgate" + 1
+
+/// An event the gateway accepted and wants stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    /// The app's name in the configuration.
+    pub app: String,
+    /// The normalised event type (e.g. `message.text`).
+    pub event_type: String,
+    /// Where it came from (platform, corp/app ids, …).
+    pub source: serde_json::Value,
+    /// The platform-specific dedup key (MsgId, or FromUserName+CreateTime+Event, …).
+    pub dedup_key: String,
+    /// When the gateway received it (unix ms).
+    pub received_at: i64,
+    /// The normalised event body.
+    pub data: serde_json::Value,
+    /// The decrypted XML as received.
+    pub raw: String,
+    /// The webhooks this event goes to; one pending delivery each (duplicates ignored).
+    pub webhooks: Vec<String>,
+}
+
+/// What happened to one event of a batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Accepted {
+    /// Stored for the first time.
+    New {
+        /// The event's public id (`evt_` + ULID).
+        id: String,
+        /// Its position in the pull stream.
+        seq: i64,
+    },
+    /// Already stored (earlier, or earlier in the same batch); nothing was written.
+    Duplicate {
+        /// The id of the original event.
+        id: String,
+    },
+}
+
+impl Accepted {
+    /// The event id, new or original.
+    pub fn id(&self) -> &str {
+        match self {
+            Accepted::New { id, .. } | Accepted::Duplicate { id } => id,
+        }
+    }
+}
+
+/// An event as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredEvent {
+    /// Position in the pull stream (the cursor of [`Store::events_after`]).
+    pub seq: i64,
+    /// Public id (`evt_` + ULID).
+    pub id: String,
+    /// The app's name.
+    pub app: String,
+    /// The normalised event type.
+    pub event_type: String,
+    /// Where it came from.
+    pub source: serde_json::Value,
+    /// The dedup key.
+    pub dedup_key: String,
+    /// When it was received (unix ms).
+    pub received_at: i64,
+    /// The normalised body.
+    pub data: serde_json::Value,
+    /// The decrypted XML as received.
+    pub raw: String,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct EventRow {
+    pub(crate) seq: i64,
+    pub(crate) id: String,
+    pub(crate) app: String,
+    #[sqlx(rename = "type")]
+    pub(crate) event_type: String,
+    pub(crate) source: String,
+    pub(crate) dedup_key: String,
+    pub(crate) received_at: i64,
+    pub(crate) data: String,
+    pub(crate) raw: String,
+}
+
+impl TryFrom<EventRow> for StoredEvent {
+    type Error = StoreError;
+    fn try_from(r: EventRow) -> Result<Self, StoreError> {
+        Ok(StoredEvent {
+            seq: r.seq,
+            id: r.id,
+            app: r.app,
+            event_type: r.event_type,
+            source: serde_json::from_str(&r.source).map_err(StoreError::json("events.source"))?,
+            dedup_key: r.dedup_key,
+            received_at: r.received_at,
+            data: serde_json::from_str(&r.data).map_err(StoreError::json("events.data"))?,
+            raw: r.raw,
+        })
+    }
+}
+
+/// A new public event id: `evt_` + a 26-character ULID (time-sortable).
+pub(crate) fn new_event_id() -> String {
+    let ulid = ulid::Ulid::from_parts(u64::try_from(now_ms()).unwrap_or(0), rand::random::<u128>());
+    let mut buf = [0u8; ulid::ULID_LEN];
+    format!("evt_{}", ulid.array_to_str(&mut buf))
+}
+
+/// Events per multi-row INSERT (8 parameters each; far below both backends' parameter limits).
+const EVENTS_PER_STATEMENT: usize = 256;
+/// Deliveries per multi-row INSERT (2 parameters each, plus the shared timestamp).
+const DELIVERIES_PER_STATEMENT: usize = 1024;
+
+const SELECT_ORIGINAL: &str = "SELECT id FROM events WHERE app = $1 AND dedup_key = $2";
+
+/// `INSERT INTO events … VALUES (…), (…) ON CONFLICT DO NOTHING RETURNING id, seq` for `rows` rows.
+fn insert_events_sql(rows: usize) -> String {
+    let mut sql = String::from(
+        "INSERT INTO events (id, app, type, source, dedup_key, received_at, data, raw) VALUES ",
+    );
+    for r in 0..rows {
+        let b = r * 8;
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!(
+            "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+            b + 1,
+            b + 2,
+            b + 3,
+            b + 4,
+            b + 5,
+            b + 6,
+            b + 7,
+            b + 8
+        ));
+    }
+    sql.push_str(" ON CONFLICT (app, dedup_key) DO NOTHING RETURNING id, seq");
+    sql
+}
+
+/// A multi-row insert of `rows` pending deliveries; `$1` is the shared creation time.
+fn insert_deliveries_sql(rows: usize) -> String {
+    let mut sql = String::from(
+        "INSERT INTO deliveries (event_seq, webhook, status, attempts, next_attempt_at, claimed_until, created_at) VALUES ",
+    );
+    for r in 0..rows {
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!(
+            "(${}, ${}, 'pending', 0, $1, 0, $1)",
+            r * 2 + 2,
+            r * 2 + 3
+        ));
+    }
+    sql
+}
+
+impl Store {
+    /// Stores a batch of events and one pending delivery per (new event, webhook), in ONE
+    /// transaction, and returns after the commit. Events whose `(app, dedup_key)` is already
+    /// stored — including earlier in the same batch — come back as [`Accepted::Duplicate`] with
+    /// the original's id and get no deliveries. Results are in batch order.
+    pub async fn accept_events(&self, batch: Vec<NewEvent>) -> Result<Vec<Accepted>, StoreError> {
+        if batch.is_empty() {
+            return Ok(Vec::new());
+        }
+        let now = now_ms();
+        let prepared: Vec<(NewEvent, String, String, String)> = batch
+            .into_iter()
+            .map(|e| {
+                let source = e.source.to_string();
+                let data = e.data.to_string();
+                (e, new_event_id(), source, data)
+            })
+            .collect();
+        let is_pg = self.is_postgres();
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            if is_pg {
+                // Serialise event-writing transactions so `seq` order is commit order (see
+                // `events_after`). Held until commit; other statements are not affected.
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(EVENT_COMMIT_LOCK)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            // Multi-row inserts: a few statements per batch instead of a few per event.
+            let mut inserted: HashMap<String, i64> = HashMap::with_capacity(prepared.len());
+            for chunk in prepared.chunks(EVENTS_PER_STATEMENT) {
+                let mut q = sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(insert_events_sql(chunk.len())));
+                for (event, id, source, data) in chunk {
+                    q = q
+                        .bind(id)
+                        .bind(&event.app)
+                        .bind(&event.event_type)
+                        .bind(source)
+                        .bind(&event.dedup_key)
+                        .bind(event.received_at)
+                        .bind(data)
+                        .bind(&event.raw);
+                }
+                inserted.extend(q.fetch_all(&mut *tx).await?);
+            }
+            let mut out = Vec::with_capacity(prepared.len());
+            let mut pairs: Vec<(i64, &str)> = Vec::new();
+            for (event, id, _, _) in &prepared {
+                if let Some(&seq) = inserted.get(id) {
+                    let mut seen = HashSet::new();
+                    pairs.extend(
+                        event
+                            .webhooks
+                            .iter()
+                            .filter(|w| seen.insert(w.as_str()))
+                            .map(|w| (seq, w.as_str())),
+                    );
+                    out.push(Accepted::New { id: id.clone(), seq });
+                } else {
+                    // Stored before, or earlier in this batch (visible inside the transaction).
+                    let original: String = sqlx::query_scalar(SELECT_ORIGINAL)
+                        .bind(&event.app)
+                        .bind(&event.dedup_key)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    out.push(Accepted::Duplicate { id: original });
+                }
+            }
+            for chunk in pairs.chunks(DELIVERIES_PER_STATEMENT) {
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(insert_deliveries_sql(chunk.len()))).bind(now);
+                for (seq, webhook) in chunk {
+                    q = q.bind(*seq).bind(*webhook);
+                }
+                q.execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(out)
+        })
+    }
+
+    /// Events with `seq > cursor_seq`, in `seq` order, at most `limit`. Pass the last `seq` you
+    /// got as the next cursor (0 to start).
+    ///
+    /// **Sequence gaps on PostgreSQL.** Identity values are handed out when a row is inserted,
+    /// not when it commits, so without care a transaction holding seq 41 could commit after
+    /// another's seq 42 — a reader at cursor 42 would then skip 41 forever. The store prevents
+    /// this: [`Store::accept_events`] (the only writer of `events`) takes a transaction-level
+    /// advisory lock before its first insert and keeps it until commit, so event-writing
+    /// transactions commit one after another in the order they drew their seqs, and PostgreSQL
+    /// makes a commit visible before it releases the transaction's locks. Any committed row is
+    /// therefore visible before any row with a higher seq. The cost is that event batches commit
+    /// one at a time across all instances (batching in the gateway keeps that cheap). On SQLite
+    /// there is one writer at a time anyway. Seq values may still have holes (duplicates and
+    /// rolled-back batches consume them), which is harmless for a `>` cursor.
+    pub async fn events_after(
+        &self,
+        cursor_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        let rows: Vec<EventRow> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT seq, id, app, type, source, dedup_key, received_at, data, raw \
+                 FROM events WHERE seq > $1 ORDER BY seq LIMIT $2",
+            )
+            .bind(cursor_seq)
+            .bind(limit.max(0))
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter().map(StoredEvent::try_from).collect()
+    }
+
+    /// One event by its public id.
+    pub async fn get_event(&self, id: &str) -> Result<Option<StoredEvent>, StoreError> {
+        let row: Option<EventRow> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT seq, id, app, type, source, dedup_key, received_at, data, raw \
+                 FROM events WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(pool)
+            .await?
+        });
+        row.map(StoredEvent::try_from).transpose()
+    }
+}
