@@ -31,13 +31,6 @@ pub fn routes() -> Router<SimState> {
 #[derive(Debug)]
 pub struct ControlError(String);
 
-impl ControlError {
-    /// A refusal saying `message`.
-    pub fn new(message: String) -> Self {
-        Self(message)
-    }
-}
-
 impl IntoResponse for ControlError {
     fn into_response(self) -> Response {
         (StatusCode::BAD_REQUEST, Json(json!({ "error": self.0 }))).into_response()
@@ -132,4 +125,11 @@ async fn invalidate_tokens(
 
 async fn world(State(state): State<SimState>) -> Json<Value> {
     Json(state.world.public_view())
+}
+
+impl ControlError {
+    /// A refusal with this message (for control routes of feature modules).
+    pub fn new(message: impl Into<String>) -> Self {
+        ControlError(message.into())
+    }
 }

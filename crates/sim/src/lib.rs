@@ -25,6 +25,7 @@ pub mod rate_limit;
 pub mod server;
 pub mod state;
 pub mod stats;
+pub mod suite;
 pub mod tokens;
 pub mod wechat;
 pub mod wecom;

@@ -26,6 +26,7 @@ use crate::{contacts, media, messaging};
 fn wecom_routes() -> Router<SimState> {
     wecom::routes()
         .merge(identity::wecom_routes())
+        .merge(crate::suite::routes())
         .merge(contacts::routes())
         .merge(messaging::wecom_routes())
 }
@@ -63,6 +64,9 @@ pub fn router(state: SimState) -> Router {
         .nest("/sim", control::routes())
         .nest("/sim", identity::control_routes())
         .merge(identity::page_routes())
+        .nest("/sim", crate::push::control_routes())
+        .merge(Router::new().nest("/sim", crate::suite::control_routes()))
+        .merge(crate::suite::pages())
         .nest("/sim", contacts::control_routes())
         .nest("/sim", media::control_routes())
         .nest("/sim", messaging::control_routes())
@@ -116,7 +120,9 @@ pub async fn start(
     let listener = TcpListener::bind(listen).await?;
     let local_addr = listener.local_addr()?;
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    crate::suite::spawn_ticket_timer(&state);
     let (stop, stopped) = oneshot::channel::<()>();
+    crate::push::spawn_worker(state.clone());
     let task = tokio::spawn(async move {
         axum::serve(listener, app)
             .with_graceful_shutdown(async move {

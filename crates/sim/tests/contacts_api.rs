@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use wxgate_sim::directory::VisibleRange;
 use wxgate_sim::push::{CallbackTarget, PushJob};
 use wxgate_sim::world::{SimApp, SimCorp, SimSecret};
-use wxgate_sim::{SimHandle, World};
+use wxgate_sim::{SimState, World};
 
 const CORP: &str = "wwcontacts000001";
 const AES: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
@@ -50,31 +50,33 @@ fn world() -> World {
 }
 
 struct Sim {
-    handle: SimHandle,
+    base: String,
+    state: SimState,
     http: reqwest::Client,
     queue: tokio::sync::mpsc::UnboundedReceiver<PushJob>,
 }
 
 impl Sim {
     async fn start() -> Self {
-        let handle = wxgate_sim::start(world(), options(), "127.0.0.1:0".parse().unwrap())
-            .await
-            .unwrap();
-        // No delivery worker runs here: the test reads the push queue itself.
-        let queue = handle
-            .state
-            .pusher
-            .take_queue()
-            .expect("queue not taken yet");
+        // Served without the delivery worker (which `wxgate_sim::start` spawns): the test reads
+        // the push queue itself.
+        let state = SimState::try_new(world(), options()).unwrap();
+        let queue = state.pusher.take_queue().expect("queue not taken yet");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let app = wxgate_sim::router(state.clone())
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        tokio::spawn(async move { axum::serve(listener, app).await });
         Self {
-            handle,
+            base,
+            state,
             http: reqwest::Client::new(),
             queue,
         }
     }
 
     fn url(&self, p: &str) -> String {
-        format!("{}{p}", self.handle.base_url)
+        format!("{}{p}", self.base)
     }
 
     async fn get(&self, p: &str) -> Value {
@@ -124,7 +126,7 @@ impl Sim {
 
     /// (userid inside department 2's subtree, userid outside the narrow app's range).
     fn inside_and_outside(&self) -> (String, String) {
-        let shared = self.handle.state.directories.get(CORP).unwrap();
+        let shared = self.state.directories.get(CORP).unwrap();
         let dir = shared.read().unwrap();
         let range = VisibleRange {
             departments: vec![2],
@@ -367,7 +369,7 @@ async fn list_id_pages_through_a_generated_25000_member_corp() {
     assert_eq!(summary["members"], 25000);
 
     let expected: usize = {
-        let shared = sim.handle.state.directories.get(CORP).unwrap();
+        let shared = sim.state.directories.get(CORP).unwrap();
         let dir = shared.read().unwrap();
         dir.members().map(|m| m.department.len()).sum()
     };
@@ -665,7 +667,7 @@ async fn authorised_corp_tokens_get_the_third_party_view() {
     use wxgate_sim::tokens::{TokenKind, TokenOwner};
     let sim = Sim::start().await;
     let (inside, _) = sim.inside_and_outside();
-    let state = &sim.handle.state;
+    let state = &sim.state;
     let token = state.tokens.issue(
         &TokenOwner::AuthorisedCorp {
             suite_id: "wwsuite".into(),

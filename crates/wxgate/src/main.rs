@@ -47,8 +47,25 @@ fn main() -> ExitCode {
     }
 }
 
+/// Structured logs on stderr: `RUST_LOG` filters (default `info`), `WXGATE_LOG_FORMAT=json`
+/// switches to one JSON object per line. Secrets never reach a log: every secret-bearing type
+/// redacts itself and no URL with a token in its query is logged.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if std::env::var("WXGATE_LOG_FORMAT").as_deref() == Ok("json") {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
 /// Runs an async subcommand on a multi-threaded runtime; errors print with their causes.
 fn run_async(future: impl std::future::Future<Output = anyhow::Result<()>>) -> ExitCode {
+    init_logging();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(e) => {

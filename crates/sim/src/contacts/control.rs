@@ -140,7 +140,7 @@ async fn regenerate(
 ) -> Result<Json<Value>, ControlError> {
     let request: Regenerate = parse(&body, r#"{"members":25000,"departments":300,"seed":7}"#)?;
     if request.members > 1_000_000 {
-        return Err(ControlError::new("members must be at most 1000000".into()));
+        return Err(ControlError::new("members must be at most 1000000"));
     }
     let shared = state
         .directories

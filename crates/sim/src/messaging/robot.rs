@@ -147,7 +147,7 @@ pub async fn add_key(
         ))
     })?;
     if request.key.trim().is_empty() {
-        return Err(ControlError::new("key must not be empty".into()));
+        return Err(ControlError::new("key must not be empty"));
     }
     state.messages.add_robot(&request.key);
     Ok(Json(json!({ "keys": state.messages.robot_keys() })))
