@@ -14,6 +14,7 @@
 //! | [`error`] | the JSON error shape of wxgate's own API |
 //! | [`health`] | `/healthz`, `/readyz`, `/metrics` |
 //! | [`metrics`] | the Prometheus metric families |
+//! | [`token`] | the central token service (中控) and its HTTP API |
 
 pub mod admin_auth;
 pub mod error;
@@ -22,6 +23,7 @@ pub mod metrics;
 pub mod registry;
 pub mod server;
 pub mod state;
+pub mod token;
 
 pub use server::{GatewayHandle, GatewayOptions, StartError, build, router, start};
 pub use state::Gateway;

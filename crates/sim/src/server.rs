@@ -122,7 +122,9 @@ pub async fn start(
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     crate::suite::spawn_ticket_timer(&state);
     let (stop, stopped) = oneshot::channel::<()>();
-    crate::push::spawn_worker(state.clone());
+    if state.options.deliver_callbacks {
+        crate::push::spawn_worker(state.clone());
+    }
     let task = tokio::spawn(async move {
         axum::serve(listener, app)
             .with_graceful_shutdown(async move {

@@ -37,6 +37,9 @@ pub struct SimOptions {
     pub callback_timeout_ms: u64,
     /// Delivery attempts per callback before giving up (platform value: 3).
     pub callback_attempts: u32,
+    /// Whether [`crate::start`] runs the callback delivery worker. Tests that inspect pushes
+    /// through `state.pusher.take_queue()` turn it off.
+    pub deliver_callbacks: bool,
 }
 
 impl Default for SimOptions {
@@ -50,6 +53,7 @@ impl Default for SimOptions {
             suite_ticket_interval_secs: 600,
             callback_timeout_ms: 5000,
             callback_attempts: 3,
+            deliver_callbacks: true,
         }
     }
 }

@@ -43,6 +43,11 @@ impl Suite {
     }
 
     async fn with(options: SimOptions) -> Self {
+        // These tests read the pushes from the queue themselves.
+        let options = SimOptions {
+            deliver_callbacks: false,
+            ..options
+        };
         let handle = wxgate_sim::start(world(), options, "127.0.0.1:0".parse().unwrap())
             .await
             .unwrap();

@@ -17,6 +17,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// The one-command tour: simulator + gateway (SQLite in .wxgate/) + a webhook sink that
+    /// prints every event, with a demo configuration covering every kind of app.
+    Dev(cli::dev::DevArgs),
     /// Troubleshoot callback crypto and signatures: says exactly which step fails and why.
     #[command(subcommand)]
     Crypto(cli::crypto::CryptoCommand),
@@ -35,6 +38,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Crypto(command) => cli::crypto::run(command),
         Command::Sim(args) => run_async(cli::sim::run(args)),
+        Command::Dev(args) => run_async(cli::dev::run(args)),
         Command::Serve(args) => run_async(cli::serve::serve(args)),
         Command::Migrate(args) => run_async(cli::serve::migrate(args)),
         Command::CheckConfig(args) => match cli::serve::check_config(args) {
