@@ -668,6 +668,30 @@ async fn authorised_corp_tokens_get_the_third_party_view() {
     let sim = Sim::start().await;
     let (inside, _) = sim.inside_and_outside();
     let state = &sim.state;
+    // Install the suite in the corp with the whole corp granted, as the install page would.
+    let now = state.clock.now();
+    let pre_auth = state.suites.new_pre_auth_code("wwsuite", now);
+    state
+        .suites
+        .install(
+            &pre_auth,
+            wxgate_sim::suite::registry::Authorisation {
+                suite_id: "wwsuite".into(),
+                corp_id: CORP.into(),
+                corp_name: "Acme".into(),
+                permanent_code: String::new(),
+                auth_type: 0,
+                agentid: 1,
+                level: 1,
+                visible: Default::default(),
+                admin_userid: inside.clone(),
+                state: String::new(),
+                installed_at: now,
+                cancelled: false,
+            },
+            now,
+        )
+        .expect("installed");
     let token = state.tokens.issue(
         &TokenOwner::AuthorisedCorp {
             suite_id: "wwsuite".into(),

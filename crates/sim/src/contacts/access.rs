@@ -58,12 +58,15 @@ pub fn resolve_access(state: &SimState, owner: &TokenOwner) -> Result<ContactsAc
                 new_ip: app.new_ip,
             })
         }
-        TokenOwner::AuthorisedCorp { corp_id, .. } => Ok(ContactsAccess {
+        TokenOwner::AuthorisedCorp { suite_id, corp_id } => Ok(ContactsAccess {
             corp_id: corp_id.clone(),
             app: None,
             agent_id: None,
             view: FieldView::ThirdParty,
-            visible: VisibleRange::default(),
+            // What the installing admin granted (allow_party/allow_user/allow_tag); a revoked
+            // install has no range left.
+            visible: crate::suite::privileges(state, suite_id, corp_id)
+                .ok_or_else(ApiError::api_forbidden)?,
             contacts_sync: false,
             new_ip: false,
         }),

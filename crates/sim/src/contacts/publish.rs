@@ -113,6 +113,11 @@ pub fn publish_changes(
             );
             published.deliveries.push(id);
         }
+        // Suites installed in this corp hear of it on their instruction callback (third-party
+        // change_contact, filtered by each install's authorised range).
+        published
+            .deliveries
+            .extend(crate::suite::notify_contact_change(state, corp_id, change));
     }
     published
 }
