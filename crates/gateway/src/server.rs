@@ -51,7 +51,10 @@ pub enum StartError {
 
 /// The whole HTTP surface as an axum router.
 pub fn router(gateway: Gateway) -> Router {
-    Router::new().merge(health::routes()).with_state(gateway)
+    Router::new()
+        .merge(health::routes())
+        .merge(crate::admin::routes())
+        .with_state(gateway)
 }
 
 /// Builds the gateway's state (storage migrated, registry loaded), without serving.
@@ -63,6 +66,7 @@ pub async fn build(
     let store = Store::connect(&config.storage.url, secrets).await?;
     store.migrate().await?;
     let registry = Registry::from_config(&config)?;
+    crate::admin::seed(&store, &config, &registry).await?;
     let metrics = Arc::new(Metrics::default());
     let observer_metrics = metrics.clone();
     let client = Client::with_observer(
@@ -125,6 +129,7 @@ pub async fn start(config: Config, options: GatewayOptions) -> Result<GatewayHan
     };
     let (stop, stopped) = watch::channel(false);
     let gateway = build(config, options.secrets, stopped.clone()).await?;
+    crate::admin::spawn_registry_sync(gateway.clone());
     let listener = TcpListener::bind(&listen)
         .await
         .map_err(|source| StartError::Listen {
