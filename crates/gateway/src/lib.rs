@@ -15,6 +15,7 @@
 //! | [`health`] | `/healthz`, `/readyz`, `/metrics` |
 //! | [`metrics`] | the Prometheus metric families |
 //! | [`admin`] | run-time app management (`/api/v1/apps`), `/api/v1/config`, `/api/v1/overview` |
+//! | [`token`] | the central token service (中控) and its HTTP API |
 
 pub mod admin;
 pub mod admin_auth;
@@ -24,6 +25,7 @@ pub mod metrics;
 pub mod registry;
 pub mod server;
 pub mod state;
+pub mod token;
 
 pub use server::{GatewayHandle, GatewayOptions, StartError, build, router, start};
 pub use state::Gateway;
