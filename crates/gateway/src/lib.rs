@@ -14,8 +14,10 @@
 //! | [`error`] | the JSON error shape of wxgate's own API |
 //! | [`health`] | `/healthz`, `/readyz`, `/metrics` |
 //! | [`metrics`] | the Prometheus metric families |
+//! | [`admin`] | run-time app management (`/api/v1/apps`), `/api/v1/config`, `/api/v1/overview` |
 //! | [`token`] | the central token service (中控) and its HTTP API |
 
+pub mod admin;
 pub mod admin_auth;
 pub mod error;
 pub mod health;

@@ -54,6 +54,7 @@ pub enum StartError {
 pub fn router(gateway: Gateway) -> Router {
     Router::new()
         .merge(health::routes())
+        .merge(crate::admin::routes())
         .merge(token::api::routes())
         .with_state(gateway)
 }
@@ -67,6 +68,7 @@ pub async fn build(
     let store = Store::connect(&config.storage.url, secrets).await?;
     store.migrate().await?;
     let registry = Arc::new(Registry::from_config(&config)?);
+    crate::admin::seed(&store, &config, &registry).await?;
     let metrics = Arc::new(Metrics::default());
     let observer_metrics = metrics.clone();
     let client = Client::with_observer(
@@ -138,6 +140,7 @@ pub async fn start(config: Config, options: GatewayOptions) -> Result<GatewayHan
     };
     let (stop, stopped) = watch::channel(false);
     let gateway = build(config, options.secrets, stopped.clone()).await?;
+    crate::admin::spawn_registry_sync(gateway.clone());
     let listener = TcpListener::bind(&listen)
         .await
         .map_err(|source| StartError::Listen {
