@@ -31,9 +31,6 @@ use crate::token::error::TokenError;
 use crate::token::keys;
 use crate::token::service::Token;
 
-/// The largest request body the proxy forwards.
-pub const PROXY_BODY_LIMIT: usize = 10 * 1024 * 1024;
-
 /// The token routes.
 pub fn routes() -> Router<Gateway> {
     Router::new()
@@ -268,7 +265,7 @@ fn upstream_failed() -> ApiError {
 }
 
 /// `ANY /api/v1/apps/{name}/proxy/{*path}`: forwards method, query (minus any caller-supplied
-/// token), headers (minus hop-by-hop ones and `Authorization`) and body (≤ [`PROXY_BODY_LIMIT`])
+/// token), headers (minus hop-by-hop ones and `Authorization`) and body (≤ `[server] max_body_bytes`)
 /// to the app's platform (`[upstream] wecom` for WeCom apps and suites, `[upstream] wechat` for
 /// WeChat apps) with the app's token injected (`suite_access_token` for suites,
 /// `access_token` otherwise). If the platform answers with an errcode that invalidates the
@@ -292,15 +289,14 @@ async fn proxy(
         | AppKind::WecomMiniProgram { .. } => (&gateway.config.upstream.wecom, "access_token"),
         _ => (&gateway.config.upstream.wechat, "access_token"),
     };
-    let body = axum::body::to_bytes(body, PROXY_BODY_LIMIT)
-        .await
-        .map_err(|_| {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body_too_large",
-                format!("the proxy forwards bodies up to {PROXY_BODY_LIMIT} bytes"),
-            )
-        })?;
+    let limit = gateway.config.server.max_body_bytes;
+    let body = axum::body::to_bytes(body, limit).await.map_err(|_| {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            format!("the proxy forwards bodies up to {limit} bytes ([server] max_body_bytes)"),
+        )
+    })?;
     let mut url = reqwest::Url::parse(&format!(
         "{}/{}",
         base.trim_end_matches('/'),
