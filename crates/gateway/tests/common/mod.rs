@@ -11,7 +11,7 @@ use wxgate_store::{SecretBox, Store};
 
 pub const ADMIN_KEY: &str = "test-admin-key-0123456789abcdef";
 pub const CORP: &str = "wwacme0000000001";
-pub const OA: &str = "wxoa000000000001";
+pub const OA: &str = "wxoa00000000000001";
 pub const SUITE_ID: &str = "wwsuite000000001";
 
 /// The test PostgreSQL server (`WXGATE_TEST_POSTGRES_URL`).
