@@ -329,13 +329,14 @@ async fn proxy(
         let status = answer.status();
         let answer_headers = forwardable(answer.headers());
         let answer_body = answer.bytes().await.map_err(|_| upstream_failed())?;
-        if !retried && let Some(e) = platform_error(&answer_body) {
-            if e.invalidates_token() {
-                tracing::info!(app = %name, errcode = e.errcode, "proxy: token rejected; invalidating and retrying once");
-                gateway.tokens.invalidate(&key, &token.value).await;
-                retried = true;
-                continue;
-            }
+        if !retried
+            && let Some(e) = platform_error(&answer_body)
+            && e.invalidates_token()
+        {
+            tracing::info!(app = %name, errcode = e.errcode, "proxy: token rejected; invalidating and retrying once");
+            gateway.tokens.invalidate(&key, &token.value).await;
+            retried = true;
+            continue;
         }
         let mut response = Response::new(Body::from(answer_body));
         *response.status_mut() = status;
