@@ -4,7 +4,7 @@
 //!   `GET /api/v1/apps/{name}/jsapi-ticket`, `GET /api/v1/apps/{name}/agent-ticket`,
 //!   `GET /api/v1/suites/{name}/corps/{corp_id}/token`.
 //! * `ANY /api/v1/apps/{name}/proxy/{*path}`: forwards the request to the platform with the
-//!   app's token injected (see [`proxy`](self::proxy)).
+//!   app's token injected (see `proxy`).
 //!
 //! `?refresh=true` is honoured only together with `&invalid=<token>`: the caller proves the
 //! token it holds was rejected, the service drops exactly that token (compare-and-delete) and
