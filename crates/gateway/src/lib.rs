@@ -14,6 +14,9 @@
 //! | [`error`] | the JSON error shape of wxgate's own API |
 //! | [`health`] | `/healthz`, `/readyz`, `/metrics` |
 //! | [`metrics`] | the Prometheus metric families |
+//! | [`callback`] | every callback URL: verify, decrypt, parse, store (deduplicated), answer |
+//! | [`webhook_id`] | the stable id of a configured webhook |
+//! | [`webhook_signature`] | `Wxgate-Signature` on requests to business backends |
 
 pub mod admin_auth;
 pub mod error;
@@ -22,6 +25,9 @@ pub mod metrics;
 pub mod registry;
 pub mod server;
 pub mod state;
+pub mod callback;
+pub mod webhook_id;
+pub mod webhook_signature;
 
 pub use server::{GatewayHandle, GatewayOptions, StartError, build, router, start};
 pub use state::Gateway;

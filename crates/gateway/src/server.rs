@@ -51,7 +51,10 @@ pub enum StartError {
 
 /// The whole HTTP surface as an axum router.
 pub fn router(gateway: Gateway) -> Router {
-    Router::new().merge(health::routes()).with_state(gateway)
+    Router::new()
+        .merge(health::routes())
+        .merge(crate::callback::routes())
+        .with_state(gateway)
 }
 
 /// Builds the gateway's state (storage migrated, registry loaded), without serving.
@@ -76,6 +79,8 @@ pub async fn build(
         })),
     )
     .map_err(|e| StartError::Client(e.to_string()))?;
+    let outbox_ready = Arc::new(tokio::sync::Notify::new());
+    let callbacks = crate::callback::Callbacks::start(store.clone(), outbox_ready.clone());
     Ok(Gateway::new(Shared {
         config: Arc::new(config),
         registry,
@@ -83,7 +88,8 @@ pub async fn build(
         client,
         metrics,
         shutdown,
-        outbox_ready: Arc::new(tokio::sync::Notify::new()),
+        outbox_ready,
+        callbacks,
     }))
 }
 

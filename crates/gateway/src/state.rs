@@ -30,6 +30,8 @@ pub struct Shared {
     pub shutdown: watch::Receiver<bool>,
     /// Woken after new events are committed, so the webhook worker delivers without polling.
     pub outbox_ready: Arc<Notify>,
+    /// The callback services (the batching event writer, the passive-reply client).
+    pub callbacks: crate::callback::Callbacks,
 }
 
 /// A cheap, cloneable handle on the gateway's state (axum's `State`).
