@@ -19,13 +19,13 @@
 //! | [`webhook_signature`] | `Wxgate-Signature` on requests to business backends |
 
 pub mod admin_auth;
+pub mod callback;
 pub mod error;
 pub mod health;
 pub mod metrics;
 pub mod registry;
 pub mod server;
 pub mod state;
-pub mod callback;
 pub mod webhook_id;
 pub mod webhook_signature;
 

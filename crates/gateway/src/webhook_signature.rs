@@ -10,7 +10,10 @@ pub const SIGNATURE_HEADER: &str = "Wxgate-Signature";
 
 /// The `Wxgate-Signature` header value for `body` sent at `timestamp` (unix seconds).
 pub fn sign(secret: &[u8], timestamp: u64, body: &[u8]) -> String {
-    format!("t={timestamp},v1={}", hex::encode(mac(secret, timestamp, body)))
+    format!(
+        "t={timestamp},v1={}",
+        hex::encode(mac(secret, timestamp, body))
+    )
 }
 
 /// Whether `header` is a valid signature of `body` under `secret` (constant-time comparison).

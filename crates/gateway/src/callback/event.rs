@@ -113,7 +113,11 @@ pub fn parse(app: &AppEntry, target: &Target, plaintext: &str) -> Result<ParsedE
                     raw = String::new();
                 }
                 auth_corp_id = event.header().auth_corp_id.clone();
-                let out = (event.event_type(), event.to_normalized_json(), event.dedup_key());
+                let out = (
+                    event.event_type(),
+                    event.to_normalized_json(),
+                    event.dedup_key(),
+                );
                 suite = Some(event);
                 out
             }
@@ -129,7 +133,11 @@ pub fn parse(app: &AppEntry, target: &Target, plaintext: &str) -> Result<ParsedE
                 } else if let MpMessage::Event { header, .. } = &message {
                     reply_to = reply_address(&header.to_user_name, &header.from_user_name);
                 }
-                (message.event_type(), message.to_normalized_json(), message.dedup_key())
+                (
+                    message.event_type(),
+                    message.to_normalized_json(),
+                    message.dedup_key(),
+                )
             }
             Err(e) => {
                 refuse(e)?;
@@ -143,7 +151,11 @@ pub fn parse(app: &AppEntry, target: &Target, plaintext: &str) -> Result<ParsedE
                 } else if let MiniMessage::Event { header, .. } = &message {
                     reply_to = reply_address(&header.to_user_name, &header.from_user_name);
                 }
-                (message.event_type(), message.to_normalized_json(), message.dedup_key())
+                (
+                    message.event_type(),
+                    message.to_normalized_json(),
+                    message.dedup_key(),
+                )
             }
             Err(e) => {
                 refuse(e)?;
@@ -161,7 +173,11 @@ pub fn parse(app: &AppEntry, target: &Target, plaintext: &str) -> Result<ParsedE
                 if is_app && user_facing && header.from_user_name != "sys" {
                     reply_to = reply_address(&header.to_user_name, &header.from_user_name);
                 }
-                (message.event_type(), message.to_normalized_json(), message.dedup_key())
+                (
+                    message.event_type(),
+                    message.to_normalized_json(),
+                    message.dedup_key(),
+                )
             }
             Err(e) => {
                 refuse(e)?;

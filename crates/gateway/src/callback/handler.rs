@@ -104,7 +104,12 @@ pub async fn verify_suite_data(
     Path((name, corp_id)): Path<(String, String)>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    verify(gateway, name, Target::SuiteData { corp_id }, CallbackQuery(query))
+    verify(
+        gateway,
+        name,
+        Target::SuiteData { corp_id },
+        CallbackQuery(query),
+    )
 }
 
 fn verify(gateway: Gateway, name: String, target: Target, query: CallbackQuery) -> Response {
@@ -127,7 +132,15 @@ pub async fn receive_app(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    receive(gateway, name, Target::App, CallbackQuery(query), headers, body).await
+    receive(
+        gateway,
+        name,
+        Target::App,
+        CallbackQuery(query),
+        headers,
+        body,
+    )
+    .await
 }
 
 /// `POST /callback/{suite}/data/{corp_id}`: a suite's data callback from one authorising corp.
@@ -230,9 +243,11 @@ async fn handle(
         let (gateway, app) = (gateway.clone(), app.clone());
         tokio::spawn(async move { suite_hook::on_suite_event(&gateway, &app, &suite_event).await });
     }
-    Ok(passive_reply(gateway, app, &inbound, &parsed, &id, now_ms, started)
-        .await
-        .unwrap_or_else(|| Answer::success("accepted")))
+    Ok(
+        passive_reply(gateway, app, &inbound, &parsed, &id, now_ms, started)
+            .await
+            .unwrap_or_else(|| Answer::success("accepted")),
+    )
 }
 
 async fn passive_reply(

@@ -80,9 +80,7 @@ async fn write_batches(store: Store, outbox_ready: Arc<Notify>, mut queue: mpsc:
         let size = events.len();
         match store.accept_events(events).await {
             Ok(results) => {
-                let fresh = results
-                    .iter()
-                    .any(|r| matches!(r, Accepted::New { .. }));
+                let fresh = results.iter().any(|r| matches!(r, Accepted::New { .. }));
                 for (ack, result) in acks.into_iter().zip(results) {
                     let _ = ack.send(Ok(result));
                 }

@@ -106,7 +106,11 @@ fn check_window(query: &CallbackQuery, now: i64, window: u64) -> Result<(), Refu
 }
 
 /// The crypto for a WeCom-family request on `target`, with the receive ids it may carry.
-fn wecom_crypto(app: &AppEntry, target: &Target, url_check: bool) -> Result<CallbackCrypto, Refusal> {
+fn wecom_crypto(
+    app: &AppEntry,
+    target: &Target,
+    url_check: bool,
+) -> Result<CallbackCrypto, Refusal> {
     let setup = setup(app)?;
     let crypto = setup.crypto.as_ref().ok_or_else(|| {
         Refusal::no_callback(&app.name) // WeCom always encrypts; the registry requires a key
@@ -165,7 +169,8 @@ pub fn verify_url(
     }
     let crypto = wecom_crypto(app, target, true)?;
     let msg_signature = query.required("msg_signature")?;
-    let payload = crypto.verify_url(MsgSignatureParam(msg_signature), timestamp, nonce, &echostr)?;
+    let payload =
+        crypto.verify_url(MsgSignatureParam(msg_signature), timestamp, nonce, &echostr)?;
     Ok(payload.message)
 }
 
@@ -197,7 +202,13 @@ pub fn open(
     };
     if mode == MpMode::Plaintext {
         let signature = query.required("signature")?;
-        verify_mp_url(setup.token.expose(), SignatureParam(signature), timestamp, nonce, "")?;
+        verify_mp_url(
+            setup.token.expose(),
+            SignatureParam(signature),
+            timestamp,
+            nonce,
+            "",
+        )?;
         return Ok(Inbound {
             plaintext: body.to_owned(),
             reply: ReplyMode::Plain {

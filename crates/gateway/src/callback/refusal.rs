@@ -136,7 +136,10 @@ mod tests {
     #[test]
     fn crypto_errors_map_to_deliberate_statuses() {
         let r = Refusal::from(CryptoError::ValidateSignature);
-        assert_eq!((r.status, r.outcome), (StatusCode::UNAUTHORIZED, "bad_signature"));
+        assert_eq!(
+            (r.status, r.outcome),
+            (StatusCode::UNAUTHORIZED, "bad_signature")
+        );
         assert_eq!(r.official, Some("ValidateSignature_Error"));
         let r = Refusal::from(CryptoError::ValidateReceiveId {
             found: "x".into(),
@@ -145,8 +148,14 @@ mod tests {
         assert_eq!(r.status, StatusCode::FORBIDDEN);
         assert_eq!(r.official, Some("ValidateCorpid_Error"));
         let r = Refusal::from(CryptoError::DecryptAes);
-        assert_eq!((r.status, r.outcome), (StatusCode::BAD_REQUEST, "decrypt_failed"));
+        assert_eq!(
+            (r.status, r.outcome),
+            (StatusCode::BAD_REQUEST, "decrypt_failed")
+        );
         let r = Refusal::from(CryptoError::ParseXml { detail: "x".into() });
-        assert_eq!((r.status, r.outcome), (StatusCode::BAD_REQUEST, "malformed"));
+        assert_eq!(
+            (r.status, r.outcome),
+            (StatusCode::BAD_REQUEST, "malformed")
+        );
     }
 }

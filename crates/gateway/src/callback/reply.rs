@@ -89,7 +89,10 @@ impl PassiveReplies {
                 return None;
             }
             Err(_) => {
-                tracing::warn!(budget_ms = budget.as_millis() as u64, "passive reply timed out; answering success");
+                tracing::warn!(
+                    budget_ms = budget.as_millis() as u64,
+                    "passive reply timed out; answering success"
+                );
                 return None;
             }
         };
