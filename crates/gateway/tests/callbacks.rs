@@ -653,7 +653,8 @@ async fn passive_reply_is_encrypted_back(db: &TestDb) {
             ));
             assert_eq!(headers.get("wxgate-passive-reply").unwrap(), "1");
             let event: serde_json::Value = serde_json::from_str(&body).unwrap();
-            assert_eq!(event["type"], "wecom.message.text");
+            let t = event["type"].as_str().unwrap().to_owned();
+            assert!(t == "wecom.message.text" || t == "mp.message.text", "{t}");
             assert!(event["id"].as_str().unwrap().starts_with("evt_"));
             axum::Json(serde_json::json!({"type": "text", "content": "pong"}))
         }),
@@ -694,6 +695,37 @@ async fn passive_reply_is_encrypted_back(db: &TestDb) {
             .contains("<ToUserName><![CDATA[zhangsan]]></ToUserName>")
     );
     assert_eq!(events(&gw).await.len(), 1, "stored before the reply call");
+    // Official Account in plaintext mode: the reply comes back as plaintext XML.
+    let ts = now();
+    let sig = plain_signature(OA_TOKEN, &ts.to_string(), "n9").to_hex();
+    let (status, body) = post(
+        &gw,
+        &format!("/callback/news?signature={sig}&timestamp={ts}&nonce=n9"),
+        mp_text(99),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("<Content><![CDATA[pong]]></Content>"),
+        "{body}"
+    );
+    assert!(
+        body.contains("<ToUserName><![CDATA[oUser1]]></ToUserName>"),
+        "{body}"
+    );
+    assert!(
+        body.contains("<FromUserName><![CDATA[gh_97417a04a28d]]></FromUserName>"),
+        "{body}"
+    );
+    // A duplicate gets `success`, no second reply request and no second event.
+    let (status, body) = post(
+        &gw,
+        &format!("/callback/news?signature={sig}&timestamp={ts}&nonce=n9"),
+        mp_text(99),
+    )
+    .await;
+    assert_eq!((status, body.as_str()), (200, "success"));
+    assert_eq!(events(&gw).await.len(), 2);
     gw.shutdown().await.unwrap();
 }
 
