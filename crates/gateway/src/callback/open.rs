@@ -88,7 +88,7 @@ pub fn is_mp_family(kind: &AppKind) -> bool {
     )
 }
 
-fn setup<'a>(app: &'a AppEntry) -> Result<&'a CallbackSetup, Refusal> {
+fn setup(app: &AppEntry) -> Result<&CallbackSetup, Refusal> {
     app.callback
         .as_ref()
         .ok_or_else(|| Refusal::no_callback(&app.name))
