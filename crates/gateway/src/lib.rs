@@ -14,6 +14,7 @@
 //! | [`error`] | the JSON error shape of wxgate's own API |
 //! | [`health`] | `/healthz`, `/readyz`, `/metrics` |
 //! | [`metrics`] | the Prometheus metric families |
+//! | [`token`] | the central token service (中控) and its HTTP API |
 //! | [`callback`] | every callback URL: verify, decrypt, parse, store (deduplicated), answer |
 //! | [`webhook_id`] | the stable id of a configured webhook |
 //! | [`webhook_signature`] | `Wxgate-Signature` on requests to business backends |
@@ -26,6 +27,7 @@ pub mod metrics;
 pub mod registry;
 pub mod server;
 pub mod state;
+pub mod token;
 pub mod webhook_id;
 pub mod webhook_signature;
 
