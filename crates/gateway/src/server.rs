@@ -56,6 +56,7 @@ pub fn router(gateway: Gateway) -> Router {
         .merge(health::routes())
         .merge(crate::admin::routes())
         .merge(token::api::routes())
+        .merge(crate::callback::routes())
         .with_state(gateway)
 }
 
@@ -90,6 +91,8 @@ pub async fn build(
         TokenOptions::default(),
     ));
     token::refresher::spawn(tokens.clone(), shutdown.clone());
+    let outbox_ready = Arc::new(tokio::sync::Notify::new());
+    let callbacks = crate::callback::Callbacks::start(store.clone(), outbox_ready.clone());
     Ok(Gateway::new(Shared {
         config: Arc::new(config),
         registry,
@@ -97,8 +100,9 @@ pub async fn build(
         client,
         metrics,
         shutdown,
-        outbox_ready: Arc::new(tokio::sync::Notify::new()),
+        outbox_ready,
         tokens,
+        callbacks,
     }))
 }
 

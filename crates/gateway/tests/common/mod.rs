@@ -264,3 +264,44 @@ impl Api {
         (status, res.json().await.unwrap_or(Value::Null))
     }
 }
+
+/// Starts a gateway for `config` (its `[storage] url` already set) on a free port.
+pub async fn start_gateway_with(config: Config) -> GatewayHandle {
+    let (secrets, _) = SecretBox::generate();
+    wxgate_gateway::start(
+        config,
+        GatewayOptions {
+            secrets,
+            listen: Some("127.0.0.1:0".parse().unwrap()),
+        },
+    )
+    .await
+    .expect("gateway starts")
+}
+
+/// Runs `case` once on SQLite and once on PostgreSQL.
+#[macro_export]
+macro_rules! cases_on_both_backends {
+    ($($name:ident => $case:ident;)*) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let db = $crate::common::TestDb::sqlite().await;
+                    super::$case(&db).await;
+                    db.cleanup().await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let db = $crate::common::TestDb::postgres().await;
+                    super::$case(&db).await;
+                    db.cleanup().await;
+                }
+            )*
+        }
+    };
+}
