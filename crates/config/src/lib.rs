@@ -147,4 +147,10 @@ impl Config {
             .chain(self.wechat.miniprograms.iter().map(AppRef::MiniProgram))
             .chain(self.wechat.websites.iter().map(AppRef::Website))
     }
+
+    /// The semantic checks of [`Config::from_toml_str`], for a configuration built in code (the
+    /// gateway validates an app added through its admin API this way). Empty means valid.
+    pub fn issues(&self) -> Vec<ConfigIssue> {
+        validate::validate(self)
+    }
 }

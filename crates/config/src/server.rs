@@ -26,6 +26,10 @@ pub struct Server {
     /// Largest accepted request body in bytes. Default 1 MiB.
     #[serde(default = "default_max_body")]
     pub max_body_bytes: usize,
+    /// How long (ms) a callback may wait for a business backend's passive reply; 0 (default)
+    /// turns passive replies off. Capped at 4000 ms so the platforms' 5 s deadline holds.
+    #[serde(default)]
+    pub passive_reply_timeout_ms: u64,
 }
 
 /// Default `callback_timestamp_window_secs`: 10 minutes.
@@ -66,6 +70,7 @@ impl Default for Server {
             admin_keys: Vec::new(),
             callback_timestamp_window_secs: default_window(),
             max_body_bytes: default_max_body(),
+            passive_reply_timeout_ms: 0,
         }
     }
 }

@@ -14,10 +14,16 @@
 //! | [`error`] | the JSON error shape of wxgate's own API |
 //! | [`health`] | `/healthz`, `/readyz`, `/metrics` |
 //! | [`metrics`] | the Prometheus metric families |
+//! | [`admin`] | run-time app management (`/api/v1/apps`), `/api/v1/config`, `/api/v1/overview` |
 //! | [`token`] | the central token service (中控) and its HTTP API |
+//! | [`callback`] | every callback URL: verify, decrypt, parse, store (deduplicated), answer |
+//! | [`webhook_id`] | the stable id of a configured webhook |
+//! | [`webhook_signature`] | `Wxgate-Signature` on requests to business backends |
 //! | [`suite`] | the third-party suite lifecycle: installs, authorised corps, permanent codes |
 
+pub mod admin;
 pub mod admin_auth;
+pub mod callback;
 pub mod error;
 pub mod health;
 pub mod metrics;
@@ -26,6 +32,8 @@ pub mod server;
 pub mod state;
 pub mod suite;
 pub mod token;
+pub mod webhook_id;
+pub mod webhook_signature;
 
 pub use server::{GatewayHandle, GatewayOptions, StartError, build, router, start};
 pub use state::Gateway;

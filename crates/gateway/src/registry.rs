@@ -1,6 +1,7 @@
 //! Every configured app, by name, in memory: the callback hot path and the token service look
-//! an app up here without touching the database. Built from the configuration file (and, later,
-//! the apps added through the admin API), swapped atomically when they change.
+//! an app up here without touching the database. Built from the apps in the database (the
+//! configuration file's, seeded at start, and those added through the admin API; see
+//! `admin`), swapped atomically when they change.
 //!
 //! Each entry carries what the platform side needs pre-computed: the callback crypto (AES key
 //! schedule, receive ids) and the credentials, so handlers do no per-request setup.
@@ -9,7 +10,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
-use wxgate_config::{Config, MessageFormat, Secret};
+use wxgate_config::{AppRef, Config, MessageFormat, Secret};
 use wxgate_protocol::callback::CallbackCrypto;
 use wxgate_protocol::crypto::{AesKey, KeyRing, ReceiveIdPolicy};
 use wxgate_protocol::error::CryptoError;
@@ -222,150 +223,148 @@ fn callback(
 
 /// Builds the entries of every app in `config`.
 pub fn entries_from_config(config: &Config) -> Result<Vec<AppEntry>, RegistryError> {
-    let mut entries = Vec::new();
-    for corp in &config.wecom {
-        let corp_ids = || ReceiveIdPolicy::only(corp.corp_id.clone());
-        for app in &corp.apps {
-            entries.push(AppEntry {
-                name: app.name.clone(),
-                kind: AppKind::WecomApp {
+    config.apps().map(entry_from_app).collect()
+}
+
+/// Builds the entry of ONE app definition, wherever it comes from: the configuration file or
+/// an app stored through the admin API (see `admin::definition`).
+pub fn entry_from_app(app: AppRef<'_>) -> Result<AppEntry, RegistryError> {
+    let entry = |name: &str, kind, secret: &Secret, callback| AppEntry {
+        name: name.to_owned(),
+        kind,
+        secret: SecretText::from(secret),
+        callback,
+        trusted_domains: Vec::new(),
+        jsapi_list: Vec::new(),
+        open_platform: None,
+    };
+    Ok(match app {
+        AppRef::WecomApp { corp, app } => AppEntry {
+            trusted_domains: app.trusted_domains.clone(),
+            jsapi_list: app.jsapi_list.clone(),
+            ..entry(
+                &app.name,
+                AppKind::WecomApp {
                     corp_id: corp.corp_id.clone(),
                     agent_id: app.agent_id,
                 },
-                secret: SecretText::from(&app.secret),
-                callback: callback(
+                &app.secret,
+                callback(
                     &app.name,
                     app.token.as_ref(),
                     app.encoding_aes_key.as_ref(),
                     app.previous_encoding_aes_key.as_ref(),
-                    corp_ids(),
+                    ReceiveIdPolicy::only(corp.corp_id.clone()),
                     &corp.corp_id,
                 )?,
-                trusted_domains: app.trusted_domains.clone(),
-                jsapi_list: app.jsapi_list.clone(),
-                open_platform: None,
-            });
-        }
-        if let Some(contacts) = &corp.contacts {
-            entries.push(AppEntry {
-                name: contacts.name.clone(),
-                kind: AppKind::WecomContacts {
-                    corp_id: corp.corp_id.clone(),
-                },
-                secret: SecretText::from(&contacts.secret),
-                callback: callback(
-                    &contacts.name,
-                    contacts.token.as_ref(),
-                    contacts.encoding_aes_key.as_ref(),
-                    contacts.previous_encoding_aes_key.as_ref(),
-                    corp_ids(),
-                    &corp.corp_id,
-                )?,
-                trusted_domains: Vec::new(),
-                jsapi_list: Vec::new(),
-                open_platform: None,
-            });
-        }
-        for mini in &corp.miniprograms {
-            entries.push(AppEntry {
-                name: mini.name.clone(),
-                kind: AppKind::WecomMiniProgram {
-                    corp_id: corp.corp_id.clone(),
-                    app_id: mini.app_id.clone(),
-                    agent_id: mini.agent_id,
-                },
-                secret: SecretText::from(&mini.secret),
-                callback: None,
-                trusted_domains: Vec::new(),
-                jsapi_list: Vec::new(),
-                open_platform: None,
-            });
-        }
-    }
-    for suite in &config.suites {
-        entries.push(AppEntry {
-            name: suite.name.clone(),
-            kind: AppKind::Suite {
-                suite_id: suite.suite_id.clone(),
-                provider: match (&suite.provider_corp_id, &suite.provider_secret) {
-                    (Some(corp_id), Some(secret)) => Some(Provider {
-                        corp_id: corp_id.clone(),
-                        secret: SecretText::from(secret),
-                    }),
-                    _ => None,
-                },
+            )
+        },
+        AppRef::Contacts { corp, contacts } => entry(
+            &contacts.name,
+            AppKind::WecomContacts {
+                corp_id: corp.corp_id.clone(),
             },
-            secret: SecretText::from(&suite.suite_secret),
-            // Instruction callbacks carry the suite id; data callbacks an authorising corp's id,
-            // which the handler checks against the URL (see callback::suite).
-            callback: callback(
-                &suite.name,
-                Some(&suite.token),
-                Some(&suite.encoding_aes_key),
-                suite.previous_encoding_aes_key.as_ref(),
-                ReceiveIdPolicy::only(suite.suite_id.clone()),
-                &suite.suite_id,
+            &contacts.secret,
+            callback(
+                &contacts.name,
+                contacts.token.as_ref(),
+                contacts.encoding_aes_key.as_ref(),
+                contacts.previous_encoding_aes_key.as_ref(),
+                ReceiveIdPolicy::only(corp.corp_id.clone()),
+                &corp.corp_id,
             )?,
+        ),
+        AppRef::WecomMiniProgram { corp, mini } => entry(
+            &mini.name,
+            AppKind::WecomMiniProgram {
+                corp_id: corp.corp_id.clone(),
+                app_id: mini.app_id.clone(),
+                agent_id: mini.agent_id,
+            },
+            &mini.secret,
+            None,
+        ),
+        AppRef::Suite(suite) => AppEntry {
             trusted_domains: suite.trusted_domains.clone(),
             jsapi_list: suite.jsapi_list.clone(),
-            open_platform: None,
-        });
-    }
-    for oa in &config.wechat.official_accounts {
-        entries.push(AppEntry {
-            name: oa.name.clone(),
-            kind: AppKind::OfficialAccount {
-                app_id: oa.app_id.clone(),
-            },
-            secret: SecretText::from(&oa.app_secret),
-            callback: callback(
-                &oa.name,
-                oa.token.as_ref(),
-                oa.encoding_aes_key.as_ref(),
-                oa.previous_encoding_aes_key.as_ref(),
-                ReceiveIdPolicy::only(oa.app_id.clone()),
-                &oa.app_id,
-            )?,
+            ..entry(
+                &suite.name,
+                AppKind::Suite {
+                    suite_id: suite.suite_id.clone(),
+                    provider: match (&suite.provider_corp_id, &suite.provider_secret) {
+                        (Some(corp_id), Some(secret)) => Some(Provider {
+                            corp_id: corp_id.clone(),
+                            secret: SecretText::from(secret),
+                        }),
+                        _ => None,
+                    },
+                },
+                &suite.suite_secret,
+                // Instruction callbacks carry the suite id; data callbacks an authorising corp's
+                // id, which the handler checks against the URL (see callback::suite).
+                callback(
+                    &suite.name,
+                    Some(&suite.token),
+                    Some(&suite.encoding_aes_key),
+                    suite.previous_encoding_aes_key.as_ref(),
+                    ReceiveIdPolicy::only(suite.suite_id.clone()),
+                    &suite.suite_id,
+                )?,
+            )
+        },
+        AppRef::OfficialAccount(oa) => AppEntry {
             trusted_domains: oa.trusted_domains.clone(),
             jsapi_list: oa.jsapi_list.clone(),
             open_platform: oa.open_platform.clone(),
-        });
-    }
-    for mini in &config.wechat.miniprograms {
-        entries.push(AppEntry {
-            name: mini.name.clone(),
-            kind: AppKind::MiniProgram {
-                app_id: mini.app_id.clone(),
-                format: mini.format,
-            },
-            secret: SecretText::from(&mini.app_secret),
-            callback: callback(
-                &mini.name,
-                mini.token.as_ref(),
-                mini.encoding_aes_key.as_ref(),
-                mini.previous_encoding_aes_key.as_ref(),
-                ReceiveIdPolicy::only(mini.app_id.clone()),
-                &mini.app_id,
-            )?,
+            ..entry(
+                &oa.name,
+                AppKind::OfficialAccount {
+                    app_id: oa.app_id.clone(),
+                },
+                &oa.app_secret,
+                callback(
+                    &oa.name,
+                    oa.token.as_ref(),
+                    oa.encoding_aes_key.as_ref(),
+                    oa.previous_encoding_aes_key.as_ref(),
+                    ReceiveIdPolicy::only(oa.app_id.clone()),
+                    &oa.app_id,
+                )?,
+            )
+        },
+        AppRef::MiniProgram(mini) => AppEntry {
             trusted_domains: mini.trusted_domains.clone(),
             jsapi_list: mini.jsapi_list.clone(),
             open_platform: mini.open_platform.clone(),
-        });
-    }
-    for site in &config.wechat.websites {
-        entries.push(AppEntry {
-            name: site.name.clone(),
-            kind: AppKind::Website {
-                app_id: site.app_id.clone(),
-            },
-            secret: SecretText::from(&site.app_secret),
-            callback: None,
-            trusted_domains: Vec::new(),
-            jsapi_list: Vec::new(),
+            ..entry(
+                &mini.name,
+                AppKind::MiniProgram {
+                    app_id: mini.app_id.clone(),
+                    format: mini.format,
+                },
+                &mini.app_secret,
+                callback(
+                    &mini.name,
+                    mini.token.as_ref(),
+                    mini.encoding_aes_key.as_ref(),
+                    mini.previous_encoding_aes_key.as_ref(),
+                    ReceiveIdPolicy::only(mini.app_id.clone()),
+                    &mini.app_id,
+                )?,
+            )
+        },
+        AppRef::Website(site) => AppEntry {
             open_platform: site.open_platform.clone(),
-        });
-    }
-    Ok(entries)
+            ..entry(
+                &site.name,
+                AppKind::Website {
+                    app_id: site.app_id.clone(),
+                },
+                &site.app_secret,
+                None,
+            )
+        },
+    })
 }
 
 /// The apps by name, readable without locks and replaced atomically.

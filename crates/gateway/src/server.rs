@@ -54,7 +54,9 @@ pub enum StartError {
 pub fn router(gateway: Gateway) -> Router {
     Router::new()
         .merge(health::routes())
+        .merge(crate::admin::routes())
         .merge(token::api::routes())
+        .merge(crate::callback::routes())
         .merge(crate::suite::api::routes())
         .with_state(gateway)
 }
@@ -68,6 +70,7 @@ pub async fn build(
     let store = Store::connect(&config.storage.url, secrets).await?;
     store.migrate().await?;
     let registry = Arc::new(Registry::from_config(&config)?);
+    crate::admin::seed(&store, &config, &registry).await?;
     let metrics = Arc::new(Metrics::default());
     let observer_metrics = metrics.clone();
     let client = Client::with_observer(
@@ -89,6 +92,8 @@ pub async fn build(
         TokenOptions::default(),
     ));
     token::refresher::spawn(tokens.clone(), shutdown.clone());
+    let outbox_ready = Arc::new(tokio::sync::Notify::new());
+    let callbacks = crate::callback::Callbacks::start(store.clone(), outbox_ready.clone());
     let gateway = Gateway::new(Shared {
         config: Arc::new(config),
         registry,
@@ -96,8 +101,9 @@ pub async fn build(
         client,
         metrics,
         shutdown: shutdown.clone(),
-        outbox_ready: Arc::new(tokio::sync::Notify::new()),
+        outbox_ready,
         tokens,
+        callbacks,
     });
     crate::suite::retry::spawn(gateway.clone(), shutdown);
     Ok(gateway)
@@ -141,6 +147,7 @@ pub async fn start(config: Config, options: GatewayOptions) -> Result<GatewayHan
     };
     let (stop, stopped) = watch::channel(false);
     let gateway = build(config, options.secrets, stopped.clone()).await?;
+    crate::admin::spawn_registry_sync(gateway.clone());
     let listener = TcpListener::bind(&listen)
         .await
         .map_err(|source| StartError::Listen {

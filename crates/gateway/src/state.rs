@@ -33,6 +33,8 @@ pub struct Shared {
     pub outbox_ready: Arc<Notify>,
     /// The central token service; hand `gateway.tokens.clone()` to the client as its provider.
     pub tokens: Arc<TokenService>,
+    /// The callback services (the batching event writer, the passive-reply client).
+    pub callbacks: crate::callback::Callbacks,
 }
 
 /// A cheap, cloneable handle on the gateway's state (axum's `State`).

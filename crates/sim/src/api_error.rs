@@ -193,6 +193,18 @@ impl ApiError {
         missing_permanent_code => 41025, "permanent_code missing";
         /// 42007 (WeCom suites): the pre_auth_code has expired; fetch a new one.
         pre_auth_code_expired => 42007, "pre_auth_code expired";
+        /// 40004: the media `type` is not one the API takes.
+        invalid_media_type => 40004, "invalid media type";
+        /// 40005: the uploaded file's type is not allowed for this media type.
+        invalid_file_type => 40005, "invalid file type";
+        /// 40006: the uploaded file is empty, too small or too large.
+        invalid_file_size => 40006, "invalid file size";
+        /// 40007: no usable media has this media_id (unknown, another corp's or expired).
+        invalid_media_id => 40007, "invalid media_id";
+        /// 41005: the multipart body has no `media` part.
+        media_data_missing => 41005, "media data missing";
+        /// 93000 (WeCom group robot): the webhook key is unknown.
+        invalid_webhook_url => 93000, "invalid webhook url";
     }
 
     /// The plain JSON body (no suffix): `{"errcode":N,"errmsg":"…"}`.

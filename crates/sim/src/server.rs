@@ -20,22 +20,27 @@ use crate::identity;
 use crate::state::{SimOptions, SimState};
 use crate::world::World;
 use crate::{callback_ip, control, wechat, wecom};
+use crate::{contacts, media, messaging};
 
 /// Routes only WeCom serves.
 fn wecom_routes() -> Router<SimState> {
     wecom::routes()
         .merge(identity::wecom_routes())
         .merge(crate::suite::routes())
+        .merge(contacts::routes())
+        .merge(messaging::wecom_routes())
 }
 
 /// Routes only WeChat serves.
 fn wechat_routes() -> Router<SimState> {
-    wechat::routes().merge(identity::wechat_routes())
+    wechat::routes()
+        .merge(identity::wechat_routes())
+        .merge(messaging::wechat_routes())
 }
 
 /// Paths both platforms serve; the answer style follows the presented token.
 fn shared_routes() -> Router<SimState> {
-    callback_ip::routes()
+    callback_ip::routes().merge(media::routes())
 }
 
 /// The whole simulator as an axum router (for in-process use, e.g. with `tower::ServiceExt`).
@@ -62,6 +67,9 @@ pub fn router(state: SimState) -> Router {
         .nest("/sim", crate::push::control_routes())
         .merge(Router::new().nest("/sim", crate::suite::control_routes()))
         .merge(crate::suite::pages())
+        .nest("/sim", contacts::control_routes())
+        .nest("/sim", media::control_routes())
+        .nest("/sim", messaging::control_routes())
         .fallback(unknown_path)
         .with_state(state)
 }

@@ -85,6 +85,10 @@ pub struct SimShared {
     pub deliveries: crate::push::record::DeliveryLog,
     /// Third-party suites: pushed tickets, pre-auth and auth codes, authorisations.
     pub suites: SuiteRegistry,
+    /// Uploaded media (`media/upload`).
+    pub media: crate::media::MediaStore,
+    /// Sent messages, robot keys and recalls.
+    pub messages: crate::messaging::MessageLog,
 }
 
 /// A cheap, cloneable handle on the simulator's state.
@@ -126,6 +130,8 @@ impl SimState {
                 identity: IdentityRegistry::default(),
                 deliveries: Default::default(),
                 suites: SuiteRegistry::default(),
+                media: Default::default(),
+                messages: Default::default(),
             }),
         })
     }
@@ -135,7 +141,8 @@ impl SimState {
         i64::try_from(self.options.token_ttl_secs).unwrap_or(i64::MAX / 4)
     }
 
-    /// Forgets tokens, statistics, rate-limit counters and faults (the clock keeps running).
+    /// Forgets tokens, statistics, rate-limit counters, faults, media and sent messages (the clock
+    /// keeps running; directories and robot keys stay).
     pub fn reset(&self) {
         self.tokens.clear();
         self.stats.clear();
@@ -143,6 +150,8 @@ impl SimState {
         self.faults.reset();
         self.identity.clear();
         self.suites.clear();
+        self.media.clear();
+        self.messages.clear();
     }
 }
 

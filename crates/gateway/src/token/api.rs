@@ -4,7 +4,7 @@
 //!   `GET /api/v1/apps/{name}/jsapi-ticket`, `GET /api/v1/apps/{name}/agent-ticket`,
 //!   `GET /api/v1/suites/{name}/corps/{corp_id}/token`.
 //! * `ANY /api/v1/apps/{name}/proxy/{*path}`: forwards the request to the platform with the
-//!   app's token injected (see [`proxy`](self::proxy)).
+//!   app's token injected (see `proxy`).
 //!
 //! `?refresh=true` is honoured only together with `&invalid=<token>`: the caller proves the
 //! token it holds was rejected, the service drops exactly that token (compare-and-delete) and
@@ -30,9 +30,6 @@ use crate::state::Gateway;
 use crate::token::error::TokenError;
 use crate::token::keys;
 use crate::token::service::Token;
-
-/// The largest request body the proxy forwards.
-pub const PROXY_BODY_LIMIT: usize = 10 * 1024 * 1024;
 
 /// The token routes.
 pub fn routes() -> Router<Gateway> {
@@ -268,7 +265,7 @@ fn upstream_failed() -> ApiError {
 }
 
 /// `ANY /api/v1/apps/{name}/proxy/{*path}`: forwards method, query (minus any caller-supplied
-/// token), headers (minus hop-by-hop ones and `Authorization`) and body (≤ [`PROXY_BODY_LIMIT`])
+/// token), headers (minus hop-by-hop ones and `Authorization`) and body (≤ `[server] max_body_bytes`)
 /// to the app's platform (`[upstream] wecom` for WeCom apps and suites, `[upstream] wechat` for
 /// WeChat apps) with the app's token injected (`suite_access_token` for suites,
 /// `access_token` otherwise). If the platform answers with an errcode that invalidates the
@@ -292,15 +289,14 @@ async fn proxy(
         | AppKind::WecomMiniProgram { .. } => (&gateway.config.upstream.wecom, "access_token"),
         _ => (&gateway.config.upstream.wechat, "access_token"),
     };
-    let body = axum::body::to_bytes(body, PROXY_BODY_LIMIT)
-        .await
-        .map_err(|_| {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body_too_large",
-                format!("the proxy forwards bodies up to {PROXY_BODY_LIMIT} bytes"),
-            )
-        })?;
+    let limit = gateway.config.server.max_body_bytes;
+    let body = axum::body::to_bytes(body, limit).await.map_err(|_| {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            format!("the proxy forwards bodies up to {limit} bytes ([server] max_body_bytes)"),
+        )
+    })?;
     let mut url = reqwest::Url::parse(&format!(
         "{}/{}",
         base.trim_end_matches('/'),
@@ -333,13 +329,14 @@ async fn proxy(
         let status = answer.status();
         let answer_headers = forwardable(answer.headers());
         let answer_body = answer.bytes().await.map_err(|_| upstream_failed())?;
-        if !retried && let Some(e) = platform_error(&answer_body) {
-            if e.invalidates_token() {
-                tracing::info!(app = %name, errcode = e.errcode, "proxy: token rejected; invalidating and retrying once");
-                gateway.tokens.invalidate(&key, &token.value).await;
-                retried = true;
-                continue;
-            }
+        if !retried
+            && let Some(e) = platform_error(&answer_body)
+            && e.invalidates_token()
+        {
+            tracing::info!(app = %name, errcode = e.errcode, "proxy: token rejected; invalidating and retrying once");
+            gateway.tokens.invalidate(&key, &token.value).await;
+            retried = true;
+            continue;
         }
         let mut response = Response::new(Body::from(answer_body));
         *response.status_mut() = status;

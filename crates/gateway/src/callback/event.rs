@@ -1,0 +1,222 @@
+//! From a decrypted plaintext to the event wxgate stores and forwards: the typed parse of the
+//! app's kind (`parse_wecom`, `parse_suite`, `parse_mp`, `parse_mini`), its event type,
+//! normalised JSON, dedup key and `source`. A payload that parses but has no known shape is
+//! kept (`*.unknown`); only payloads that are not XML/JSON at all are refused.
+
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+use wxgate_protocol::message::{
+    Fields, MessageError, MiniMessage, MpMessage, Normalized, SuiteEvent, WecomMessage, parse_mini,
+    parse_mp, parse_suite, parse_wecom,
+};
+
+use super::open::Target;
+use super::refusal::Refusal;
+use crate::registry::{AppEntry, AppKind};
+
+/// Who a passive reply goes to: the sender of the message and the account it was sent to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplyAddress {
+    /// The message's `FromUserName` (the reply's `ToUserName`).
+    pub user: String,
+    /// The message's `ToUserName` (the reply's `FromUserName`).
+    pub account: String,
+}
+
+/// A parsed callback, ready to store.
+#[derive(Debug, Clone)]
+pub struct ParsedEvent {
+    /// `wecom.message.text`, `suite.create_auth`, `mp.event.subscribe`, …
+    pub event_type: String,
+    /// Where it came from (`kind`, `name`, and the kind's ids).
+    pub source: Value,
+    /// The normalised body.
+    pub data: Value,
+    /// The plaintext as received; empty for suite events carrying credentials.
+    pub raw: String,
+    /// The dedup key (scoped per app by the store).
+    pub dedup_key: String,
+    /// Set for user messages and events that may get a passive reply.
+    pub reply_to: Option<ReplyAddress>,
+    /// The typed suite instruction, for suite tickets and the lifecycle hook.
+    pub suite: Option<SuiteEvent>,
+}
+
+/// The `source` object of an event received by `app` on `target`.
+pub fn source(app: &AppEntry, target: &Target, auth_corp_id: Option<&str>) -> Value {
+    let mut out = Map::new();
+    out.insert("kind".into(), app.kind.name().into());
+    out.insert("name".into(), app.name.clone().into());
+    if let Some(corp_id) = app.kind.corp_id() {
+        out.insert("corp_id".into(), corp_id.into());
+    }
+    if let Some(app_id) = app.kind.app_id() {
+        out.insert("app_id".into(), app_id.into());
+    }
+    if let Some(agent_id) = app.kind.agent_id() {
+        out.insert("agent_id".into(), agent_id.into());
+    }
+    if let AppKind::Suite { suite_id, .. } = &app.kind {
+        out.insert("suite_id".into(), suite_id.clone().into());
+        let corp = match target {
+            Target::SuiteData { corp_id } => Some(corp_id.as_str()),
+            Target::App => auth_corp_id,
+        };
+        if let Some(corp_id) = corp {
+            out.insert("corp_id".into(), corp_id.into());
+        }
+    }
+    Value::Object(out)
+}
+
+fn refuse(e: MessageError) -> Result<(), Refusal> {
+    match e {
+        MessageError::MissingField(_) | MessageError::NotANumber { .. } => Ok(()),
+        other => Err(Refusal::malformed_payload(other.to_string())),
+    }
+}
+
+/// A payload that is valid XML/JSON but lacks the fields of its kind: kept as `{prefix}.unknown`.
+fn unknown(prefix: &str, plaintext: &str) -> Result<(String, Value, String), Refusal> {
+    let fields = Fields::parse(plaintext).map_err(|e| Refusal::malformed_payload(e.to_string()))?;
+    let digest = hex::encode(Sha256::digest(plaintext.as_bytes()));
+    Ok((
+        format!("{prefix}.unknown"),
+        json!({ "extra": Value::Object(fields.all().clone()) }),
+        format!("raw:{digest}"),
+    ))
+}
+
+fn reply_address(to: &str, from: &str) -> Option<ReplyAddress> {
+    (!from.is_empty()).then(|| ReplyAddress {
+        user: from.to_owned(),
+        account: to.to_owned(),
+    })
+}
+
+/// Parses `plaintext` as the callback kind of `app` on `target`.
+pub fn parse(app: &AppEntry, target: &Target, plaintext: &str) -> Result<ParsedEvent, Refusal> {
+    let mut reply_to = None;
+    let mut suite = None;
+    let mut raw = plaintext.to_owned();
+    let mut auth_corp_id = None;
+    let (event_type, data, mut dedup_key) = match (&app.kind, target) {
+        (AppKind::Suite { .. }, Target::App) => match parse_suite(plaintext) {
+            Ok(event) => {
+                // suite_ticket and AuthCode are credentials: never stored or forwarded in clear.
+                if matches!(
+                    event,
+                    SuiteEvent::SuiteTicket { .. }
+                        | SuiteEvent::CreateAuth { .. }
+                        | SuiteEvent::ResetPermanentCode { .. }
+                ) {
+                    raw = String::new();
+                }
+                auth_corp_id = event.header().auth_corp_id.clone();
+                let out = (
+                    event.event_type(),
+                    event.to_normalized_json(),
+                    event.dedup_key(),
+                );
+                suite = Some(event);
+                out
+            }
+            Err(e) => {
+                refuse(e)?;
+                unknown("suite", plaintext)?
+            }
+        },
+        (AppKind::OfficialAccount { .. }, _) => match parse_mp(plaintext) {
+            Ok(message) => {
+                if let MpMessage::Message(m) = &message {
+                    reply_to = reply_address(&m.header.to_user_name, &m.header.from_user_name);
+                } else if let MpMessage::Event { header, .. } = &message {
+                    reply_to = reply_address(&header.to_user_name, &header.from_user_name);
+                }
+                (
+                    message.event_type(),
+                    message.to_normalized_json(),
+                    message.dedup_key(),
+                )
+            }
+            Err(e) => {
+                refuse(e)?;
+                unknown("mp", plaintext)?
+            }
+        },
+        (AppKind::MiniProgram { .. }, _) => match parse_mini(plaintext) {
+            Ok(message) => {
+                if let MiniMessage::Message(m) = &message {
+                    reply_to = reply_address(&m.header.to_user_name, &m.header.from_user_name);
+                } else if let MiniMessage::Event { header, .. } = &message {
+                    reply_to = reply_address(&header.to_user_name, &header.from_user_name);
+                }
+                (
+                    message.event_type(),
+                    message.to_normalized_json(),
+                    message.dedup_key(),
+                )
+            }
+            Err(e) => {
+                refuse(e)?;
+                unknown("mini", plaintext)?
+            }
+        },
+        _ => match parse_wecom(plaintext) {
+            Ok(message) => {
+                let is_app = matches!(app.kind, AppKind::WecomApp { .. });
+                let user_facing = matches!(
+                    message,
+                    WecomMessage::Message(_) | WecomMessage::Event { .. }
+                );
+                let header = message.header();
+                if is_app && user_facing && header.from_user_name != "sys" {
+                    reply_to = reply_address(&header.to_user_name, &header.from_user_name);
+                }
+                (
+                    message.event_type(),
+                    message.to_normalized_json(),
+                    message.dedup_key(),
+                )
+            }
+            Err(e) => {
+                refuse(e)?;
+                unknown("wecom", plaintext)?
+            }
+        },
+    };
+    if let Target::SuiteData { corp_id } = target {
+        // One suite serves many corps; ids such as MsgId are only unique within a corp.
+        dedup_key = format!("{corp_id}:{dedup_key}");
+    }
+    Ok(ParsedEvent {
+        event_type,
+        source: source(app, target, auth_corp_id.as_deref()),
+        data,
+        raw,
+        dedup_key,
+        reply_to,
+        suite,
+    })
+}
+
+/// The event JSON business backends receive (the contract): `id`, `type`, `source`,
+/// `received_at` (unix milliseconds), `data`, and `raw` (`null` when withheld). The webhook
+/// worker and passive replies both send exactly this.
+pub fn event_json(
+    id: &str,
+    event_type: &str,
+    source: &Value,
+    received_at: i64,
+    data: &Value,
+    raw: &str,
+) -> Value {
+    json!({
+        "id": id,
+        "type": event_type,
+        "source": source,
+        "received_at": received_at,
+        "data": data,
+        "raw": if raw.is_empty() { Value::Null } else { Value::String(raw.to_owned()) },
+    })
+}

@@ -1,0 +1,289 @@
+//! The axum handlers of the callback URLs. Thin: look the app up, read the bounded body, then
+//! [`open`](super::open), [`event`](super::event), [`ingest`](super::ingest) and
+//! [`reply`](super::reply) do the work. Every outcome is counted in
+//! `wxgate_callbacks_total{kind,outcome}`; every refusal is logged with its official error name.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use wxgate_protocol::envelope::BodyFormat;
+use wxgate_protocol::message::SuiteEvent;
+use wxgate_store::{Accepted, NewEvent};
+
+use super::event::{self, ParsedEvent};
+use super::open::{self, CallbackQuery, Inbound, ReplyMode, Target};
+use super::refusal::Refusal;
+use super::{reply, suite_hook};
+use crate::registry::{AppEntry, AppKind};
+use crate::state::Gateway;
+use crate::webhook_id::webhook_id;
+
+/// What a successful callback is answered with.
+struct Answer {
+    body: String,
+    content_type: &'static str,
+    outcome: &'static str,
+}
+
+impl Answer {
+    fn success(outcome: &'static str) -> Answer {
+        Answer {
+            body: "success".to_owned(),
+            content_type: "text/plain; charset=utf-8",
+            outcome,
+        }
+    }
+}
+
+fn now() -> (i64, i64) {
+    let d = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    (d.as_secs() as i64, d.as_millis() as i64)
+}
+
+fn lookup(gateway: &Gateway, name: &str, target: &Target) -> Result<Arc<AppEntry>, Refusal> {
+    let app = gateway
+        .registry
+        .get(name)
+        .ok_or_else(|| Refusal::unknown_app(name))?;
+    if matches!(target, Target::SuiteData { .. }) && !matches!(app.kind, AppKind::Suite { .. }) {
+        return Err(Refusal::unknown_app(&format!("{name}/data (not a suite)")));
+    }
+    if app.callback.is_none() {
+        return Err(Refusal::no_callback(name));
+    }
+    Ok(app)
+}
+
+fn finish(gateway: &Gateway, name: &str, kind: &str, result: Result<Answer, Refusal>) -> Response {
+    match result {
+        Ok(answer) => {
+            gateway.metrics.callback(kind, answer.outcome);
+            (
+                StatusCode::OK,
+                [(CONTENT_TYPE, answer.content_type)],
+                answer.body,
+            )
+                .into_response()
+        }
+        Err(refusal) => {
+            refusal.log(kind, name);
+            gateway.metrics.callback(kind, refusal.outcome);
+            refusal.into_response()
+        }
+    }
+}
+
+fn kind_of(gateway: &Gateway, name: &str) -> &'static str {
+    gateway
+        .registry
+        .get(name)
+        .map(|a| a.kind.name())
+        .unwrap_or("unknown")
+}
+
+/// `GET /callback/{name}`: URL verification.
+pub async fn verify_app(
+    State(gateway): State<Gateway>,
+    Path(name): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    verify(gateway, name, Target::App, CallbackQuery(query))
+}
+
+/// `GET /callback/{suite}/data/{corp_id}`: URL verification of a suite's data callback URL.
+pub async fn verify_suite_data(
+    State(gateway): State<Gateway>,
+    Path((name, corp_id)): Path<(String, String)>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    verify(
+        gateway,
+        name,
+        Target::SuiteData { corp_id },
+        CallbackQuery(query),
+    )
+}
+
+fn verify(gateway: Gateway, name: String, target: Target, query: CallbackQuery) -> Response {
+    let window = gateway.config.server.callback_timestamp_window_secs;
+    let result = lookup(&gateway, &name, &target).and_then(|app| {
+        open::verify_url(&app, &target, &query, now().0, window).map(|echo| Answer {
+            body: echo,
+            content_type: "text/plain",
+            outcome: "verified",
+        })
+    });
+    finish(&gateway, &name, kind_of(&gateway, &name), result)
+}
+
+/// `POST /callback/{name}`: a message, event or suite instruction.
+pub async fn receive_app(
+    State(gateway): State<Gateway>,
+    Path(name): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    receive(
+        gateway,
+        name,
+        Target::App,
+        CallbackQuery(query),
+        headers,
+        body,
+    )
+    .await
+}
+
+/// `POST /callback/{suite}/data/{corp_id}`: a suite's data callback from one authorising corp.
+pub async fn receive_suite_data(
+    State(gateway): State<Gateway>,
+    Path((name, corp_id)): Path<(String, String)>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let target = Target::SuiteData { corp_id };
+    receive(gateway, name, target, CallbackQuery(query), headers, body).await
+}
+
+async fn receive(
+    gateway: Gateway,
+    name: String,
+    target: Target,
+    query: CallbackQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let started = Instant::now();
+    let result = match lookup(&gateway, &name, &target) {
+        Ok(app) => handle(&gateway, &app, &target, &query, &headers, body, started).await,
+        Err(refusal) => Err(refusal),
+    };
+    finish(&gateway, &name, kind_of(&gateway, &name), result)
+}
+
+async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<String, Refusal> {
+    let declared = headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(Refusal::too_large(limit));
+    }
+    let bytes = axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| Refusal::too_large(limit))?;
+    String::from_utf8(bytes.to_vec()).map_err(|_| Refusal::bad_request("the body is not UTF-8"))
+}
+
+async fn handle(
+    gateway: &Gateway,
+    app: &Arc<AppEntry>,
+    target: &Target,
+    query: &CallbackQuery,
+    headers: &HeaderMap,
+    body: Body,
+    started: Instant,
+) -> Result<Answer, Refusal> {
+    let server = &gateway.config.server;
+    let text = read_body(headers, body, server.max_body_bytes).await?;
+    let (now_s, now_ms) = now();
+    let inbound = open::open(
+        app,
+        target,
+        query,
+        &text,
+        now_s,
+        server.callback_timestamp_window_secs,
+    )?;
+    let parsed = event::parse(app, target, &inbound.plaintext)?;
+    if let (Some(SuiteEvent::SuiteTicket { suite_ticket, .. }), AppKind::Suite { suite_id, .. }) =
+        (&parsed.suite, &app.kind)
+    {
+        // The token service reads the newest ticket from the store: persist before answering.
+        gateway
+            .store
+            .put_suite_ticket(suite_id, suite_ticket.expose(), now_ms)
+            .await
+            .map_err(|e| Refusal::unavailable(format!("storing the suite ticket failed: {e}")))?;
+        return Ok(Answer::success("suite_ticket"));
+    }
+    let webhooks = gateway
+        .config
+        .webhooks
+        .iter()
+        .filter(|h| h.wants(&parsed.event_type))
+        .map(webhook_id)
+        .collect();
+    let new_event = NewEvent {
+        app: app.name.clone(),
+        event_type: parsed.event_type.clone(),
+        source: parsed.source.clone(),
+        dedup_key: parsed.dedup_key.clone(),
+        received_at: now_ms,
+        data: parsed.data.clone(),
+        raw: parsed.raw.clone(),
+        webhooks,
+    };
+    let id = match gateway.callbacks.ingest.accept(new_event).await {
+        Ok(Accepted::New { id, .. }) => id,
+        Ok(Accepted::Duplicate { .. }) => return Ok(Answer::success("duplicate")),
+        Err(e) => return Err(Refusal::unavailable(e.to_string())),
+    };
+    if let Some(suite_event) = parsed.suite.clone() {
+        let (gateway, app) = (gateway.clone(), app.clone());
+        tokio::spawn(async move { suite_hook::on_suite_event(&gateway, &app, &suite_event).await });
+    }
+    Ok(
+        passive_reply(gateway, app, &inbound, &parsed, &id, now_ms, started)
+            .await
+            .unwrap_or_else(|| Answer::success("accepted")),
+    )
+}
+
+async fn passive_reply(
+    gateway: &Gateway,
+    app: &AppEntry,
+    inbound: &Inbound,
+    parsed: &ParsedEvent,
+    id: &str,
+    received_at: i64,
+    started: Instant,
+) -> Option<Answer> {
+    let to = parsed.reply_to.as_ref()?;
+    let budget = reply::budget(&gateway.config, started)?;
+    let event = event::event_json(
+        id,
+        &parsed.event_type,
+        &parsed.source,
+        received_at,
+        &parsed.data,
+        &parsed.raw,
+    );
+    let answer = gateway
+        .callbacks
+        .replies
+        .ask(&gateway.config, &parsed.event_type, &event, budget)
+        .await?;
+    let body = reply::render(&answer, app, to, inbound, now().0 as u64)?;
+    let format = match inbound.reply {
+        ReplyMode::Plain { format } | ReplyMode::Encrypted { format, .. } => format,
+    };
+    Some(Answer {
+        body,
+        content_type: match format {
+            BodyFormat::Xml => "application/xml",
+            BodyFormat::Json => "application/json",
+        },
+        outcome: "replied",
+    })
+}
