@@ -26,6 +26,17 @@ pub struct Server {
     /// Largest accepted request body in bytes. Default 1 MiB.
     #[serde(default = "default_max_body")]
     pub max_body_bytes: usize,
+    /// Days accepted events are kept (and de-duplicated) after they were received. Default
+    /// [`DEFAULT_EVENT_RETENTION_DAYS`].
+    #[serde(default = "default_retention")]
+    pub event_retention_days: u32,
+}
+
+/// Default `event_retention_days`: one week.
+pub const DEFAULT_EVENT_RETENTION_DAYS: u32 = 7;
+
+fn default_retention() -> u32 {
+    DEFAULT_EVENT_RETENTION_DAYS
 }
 
 /// Default `callback_timestamp_window_secs`: 10 minutes.
@@ -66,6 +77,7 @@ impl Default for Server {
             admin_keys: Vec::new(),
             callback_timestamp_window_secs: default_window(),
             max_body_bytes: default_max_body(),
+            event_retention_days: default_retention(),
         }
     }
 }

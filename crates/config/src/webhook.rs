@@ -22,6 +22,27 @@ pub struct Webhook {
     /// Per-delivery timeout in milliseconds. Default [`DEFAULT_WEBHOOK_TIMEOUT_MS`].
     #[serde(default = "default_timeout")]
     pub timeout_ms: u64,
+    /// Attempts before a delivery becomes a dead letter. Default [`DEFAULT_WEBHOOK_MAX_ATTEMPTS`].
+    #[serde(default = "default_max_attempts")]
+    pub max_attempts: u32,
+    /// First retry delay in milliseconds; later delays grow from it (see `docs/webhooks.md`).
+    /// Default [`DEFAULT_WEBHOOK_RETRY_BASE_MS`].
+    #[serde(default = "default_retry_base")]
+    pub retry_base_ms: u64,
+}
+
+/// Default `max_attempts`: 12 attempts span about a day and a half with the default backoff.
+pub const DEFAULT_WEBHOOK_MAX_ATTEMPTS: u32 = 12;
+
+/// Default `retry_base_ms`: the first retry comes 5 s after the first failure.
+pub const DEFAULT_WEBHOOK_RETRY_BASE_MS: u64 = 5000;
+
+fn default_max_attempts() -> u32 {
+    DEFAULT_WEBHOOK_MAX_ATTEMPTS
+}
+
+fn default_retry_base() -> u64 {
+    DEFAULT_WEBHOOK_RETRY_BASE_MS
 }
 
 /// Default `timeout_ms` of a webhook delivery.

@@ -14,14 +14,22 @@
 //! | [`error`] | the JSON error shape of wxgate's own API |
 //! | [`health`] | `/healthz`, `/readyz`, `/metrics` |
 //! | [`metrics`] | the Prometheus metric families |
+//! | [`webhook`] | delivering events to business webhooks; the outbox admin API |
+//! | [`events`] | the event JSON, the pull API and the event stream |
+//! | [`webhook_signature`] | the `Wxgate-Signature` header: sign and verify |
+//! | [`webhook_id`] | the name a webhook is known by in the outbox |
 
 pub mod admin_auth;
 pub mod error;
+pub mod events;
 pub mod health;
 pub mod metrics;
 pub mod registry;
 pub mod server;
 pub mod state;
+pub mod webhook;
+pub mod webhook_id;
+pub mod webhook_signature;
 
 pub use server::{GatewayHandle, GatewayOptions, StartError, build, router, start};
 pub use state::Gateway;

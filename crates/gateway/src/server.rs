@@ -51,7 +51,11 @@ pub enum StartError {
 
 /// The whole HTTP surface as an axum router.
 pub fn router(gateway: Gateway) -> Router {
-    Router::new().merge(health::routes()).with_state(gateway)
+    Router::new()
+        .merge(health::routes())
+        .merge(crate::webhook::admin::routes())
+        .merge(crate::events::routes())
+        .with_state(gateway)
 }
 
 /// Builds the gateway's state (storage migrated, registry loaded), without serving.
@@ -135,6 +139,7 @@ pub async fn start(config: Config, options: GatewayOptions) -> Result<GatewayHan
         addr: listen.clone(),
         source,
     })?;
+    crate::webhook::start_tasks(&gateway);
     let app = router(gateway.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let mut stopped_signal = stopped;
     let task = tokio::spawn(async move {
