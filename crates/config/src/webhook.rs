@@ -87,6 +87,29 @@ mod tests {
             secret: Secret::new("0123456789abcdef"),
             events: events.iter().map(|e| (*e).to_owned()).collect(),
             timeout_ms: DEFAULT_WEBHOOK_TIMEOUT_MS,
+            max_attempts: DEFAULT_WEBHOOK_MAX_ATTEMPTS,
+            retry_base_ms: DEFAULT_WEBHOOK_RETRY_BASE_MS,
+        }
+    }
+
+    #[test]
+    fn delivery_settings_default_and_validate() {
+        let config = crate::Config::from_toml_str(
+            "[[webhooks]]\nurl = \"http://127.0.0.1:3000/e\"\nsecret = \"0123456789abcdef\"\n",
+            |_| None,
+        )
+        .unwrap();
+        assert_eq!(config.webhooks[0].max_attempts, 12);
+        assert_eq!(config.webhooks[0].retry_base_ms, 5000);
+        assert_eq!(config.server.event_retention_days, 7);
+        let err = crate::Config::from_toml_str(
+            "[server]\nevent_retention_days = 0\n[[webhooks]]\nurl = \"http://127.0.0.1:3000/e\"\nsecret = \"0123456789abcdef\"\nmax_attempts = 0\nretry_base_ms = 0\n",
+            |_| None,
+        )
+        .unwrap_err()
+        .to_string();
+        for key in ["event_retention_days", "max_attempts", "retry_base_ms"] {
+            assert!(err.contains(key), "{err}");
         }
     }
 
