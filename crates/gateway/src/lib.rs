@@ -14,6 +14,7 @@
 //! | [`error`] | the JSON error shape of wxgate's own API |
 //! | [`health`] | `/healthz`, `/readyz`, `/metrics` |
 //! | [`metrics`] | the Prometheus metric families |
+//! | [`token`] | the central token service (中控) and its HTTP API |
 //! | [`webhook`] | delivering events to business webhooks; the outbox admin API |
 //! | [`events`] | the event JSON, the pull API and the event stream |
 //! | [`webhook_signature`] | the `Wxgate-Signature` header: sign and verify |
@@ -27,6 +28,7 @@ pub mod metrics;
 pub mod registry;
 pub mod server;
 pub mod state;
+pub mod token;
 pub mod webhook;
 pub mod webhook_id;
 pub mod webhook_signature;

@@ -17,6 +17,7 @@ use crate::health;
 use crate::metrics::Metrics;
 use crate::registry::{Registry, RegistryError};
 use crate::state::{Gateway, Shared};
+use crate::token::{self, TokenOptions, TokenService};
 
 /// How to start a gateway beyond its configuration file.
 #[derive(Debug)]
@@ -53,6 +54,7 @@ pub enum StartError {
 pub fn router(gateway: Gateway) -> Router {
     Router::new()
         .merge(health::routes())
+        .merge(token::api::routes())
         .merge(crate::webhook::admin::routes())
         .merge(crate::events::routes())
         .with_state(gateway)
@@ -66,7 +68,7 @@ pub async fn build(
 ) -> Result<Gateway, StartError> {
     let store = Store::connect(&config.storage.url, secrets).await?;
     store.migrate().await?;
-    let registry = Registry::from_config(&config)?;
+    let registry = Arc::new(Registry::from_config(&config)?);
     let metrics = Arc::new(Metrics::default());
     let observer_metrics = metrics.clone();
     let client = Client::with_observer(
@@ -80,6 +82,14 @@ pub async fn build(
         })),
     )
     .map_err(|e| StartError::Client(e.to_string()))?;
+    let tokens = Arc::new(TokenService::new(
+        store.clone(),
+        client.clone(),
+        registry.clone(),
+        metrics.clone(),
+        TokenOptions::default(),
+    ));
+    token::refresher::spawn(tokens.clone(), shutdown.clone());
     Ok(Gateway::new(Shared {
         config: Arc::new(config),
         registry,
@@ -88,6 +98,7 @@ pub async fn build(
         metrics,
         shutdown,
         outbox_ready: Arc::new(tokio::sync::Notify::new()),
+        tokens,
     }))
 }
 

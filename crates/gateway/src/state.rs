@@ -12,6 +12,7 @@ use wxgate_store::Store;
 
 use crate::metrics::Metrics;
 use crate::registry::Registry;
+use crate::token::TokenService;
 
 /// Everything the gateway holds; reached through [`Gateway`] (`gateway.store`, …).
 #[derive(Debug)]
@@ -19,7 +20,7 @@ pub struct Shared {
     /// The loaded configuration.
     pub config: Arc<Config>,
     /// Apps by name, in memory.
-    pub registry: Registry,
+    pub registry: Arc<Registry>,
     /// The database.
     pub store: Store,
     /// The WeCom/WeChat API client.
@@ -30,6 +31,8 @@ pub struct Shared {
     pub shutdown: watch::Receiver<bool>,
     /// Woken after new events are committed, so the webhook worker delivers without polling.
     pub outbox_ready: Arc<Notify>,
+    /// The central token service; hand `gateway.tokens.clone()` to the client as its provider.
+    pub tokens: Arc<TokenService>,
 }
 
 /// A cheap, cloneable handle on the gateway's state (axum's `State`).

@@ -27,9 +27,9 @@ pub enum SignatureError {
     )]
     Expired {
         /// The signed timestamp.
-        timestamp: i64,
+        timestamp: u64,
         /// How far it is from now, in seconds.
-        skew_secs: i64,
+        skew_secs: u64,
         /// The allowed distance.
         tolerance_secs: u64,
     },
@@ -40,7 +40,7 @@ pub enum SignatureError {
     Mismatch,
 }
 
-fn mac_hex(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
+fn mac_hex(secret: &[u8], timestamp: u64, body: &[u8]) -> String {
     // HMAC accepts keys of any length, so this cannot fail.
     let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC takes any key length");
     mac.update(timestamp.to_string().as_bytes());
@@ -50,7 +50,7 @@ fn mac_hex(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
 }
 
 /// The `Wxgate-Signature` header value for `body` sent at `timestamp` (unix seconds).
-pub fn sign(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
+pub fn sign(secret: &[u8], timestamp: u64, body: &[u8]) -> String {
     format!("t={timestamp},v1={}", mac_hex(secret, timestamp, body))
 }
 
@@ -61,10 +61,10 @@ pub fn verify(
     secret: &[u8],
     header: &str,
     body: &[u8],
-    now: i64,
+    now: u64,
     tolerance_secs: u64,
 ) -> Result<(), SignatureError> {
-    let mut timestamp: Option<i64> = None;
+    let mut timestamp: Option<u64> = None;
     let mut candidates: Vec<&str> = Vec::new();
     for part in header.split(',') {
         let (key, value) = part
@@ -76,11 +76,10 @@ pub fn verify(
                 if timestamp.is_some() {
                     return Err(SignatureError::Malformed("more than one `t`"));
                 }
-                timestamp = Some(
-                    value
-                        .parse()
-                        .map_err(|_| SignatureError::Malformed("`t` is not an integer"))?,
-                );
+                timestamp =
+                    Some(value.parse().map_err(|_| {
+                        SignatureError::Malformed("`t` is not a non-negative integer")
+                    })?);
             }
             "v1" => candidates.push(value),
             _ => {}
@@ -90,11 +89,11 @@ pub fn verify(
     if candidates.is_empty() {
         return Err(SignatureError::Malformed("no `v1`"));
     }
-    let skew = now.saturating_sub(timestamp).unsigned_abs();
+    let skew = now.abs_diff(timestamp);
     if skew > tolerance_secs {
         return Err(SignatureError::Expired {
             timestamp,
-            skew_secs: i64::try_from(skew).unwrap_or(i64::MAX),
+            skew_secs: skew,
             tolerance_secs,
         });
     }
@@ -119,7 +118,7 @@ mod tests {
 
     const SECRET: &[u8] = b"whsec_test_0123456789abcdef";
     const BODY: &[u8] = br#"{"id":"evt_1","type":"wecom.message.text"}"#;
-    const T: i64 = 1_700_000_000;
+    const T: u64 = 1_700_000_000;
 
     #[test]
     fn known_answer() {
@@ -170,7 +169,15 @@ mod tests {
 
     #[test]
     fn malformed_headers_are_typed_errors() {
-        for header in ["", "t=1", "v1=00", "t=x,v1=00", "garbage", "t=1,t=2,v1=00"] {
+        for header in [
+            "",
+            "t=1",
+            "v1=00",
+            "t=x,v1=00",
+            "t=-1,v1=00",
+            "garbage",
+            "t=1,t=2,v1=00",
+        ] {
             assert!(
                 matches!(
                     verify(SECRET, header, BODY, T, 300),

@@ -97,7 +97,7 @@ async fn receive(
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()
-        .as_secs() as i64;
+        .as_secs();
     let header = headers
         .get("wxgate-signature")
         .and_then(|v| v.to_str().ok())

@@ -175,6 +175,36 @@ impl ApiError {
         invalid_refresh_token => 40030, "invalid refresh_token";
         /// 48001 (WeChat): the token's scope does not allow this API (e.g. sns/userinfo with snsapi_base).
         api_unauthorized => 48001, "api unauthorized";
+        /// 40077 (WeCom suites): the pre_auth_code is unknown, used or for another suite.
+        invalid_pre_auth_code => 40077, "invalid pre_auth_code";
+        /// 40078 (WeCom suites): the auth_code is unknown, used, expired or for another suite.
+        invalid_auth_code => 40078, "invalid auth_code";
+        /// 40080 (WeCom suites): wrong suite_secret.
+        invalid_suite_secret => 40080, "invalid suite_secret";
+        /// 40083 (WeCom suites): no suite has this suite_id.
+        invalid_suite_id => 40083, "invalid suite_id";
+        /// 40084 (WeCom suites): wrong permanent_code, or the corp cancelled the authorisation.
+        invalid_permanent_code => 40084, "invalid permanent_code";
+        /// 41008 (WeCom suites): the auth_code parameter is missing.
+        missing_auth_code => 41008, "missing auth code";
+        /// 41021 (WeCom suites): the suite_id parameter is missing.
+        missing_suite_id => 41021, "suite_id missing";
+        /// 41025 (WeCom suites): the permanent_code parameter is missing.
+        missing_permanent_code => 41025, "permanent_code missing";
+        /// 42007 (WeCom suites): the pre_auth_code has expired; fetch a new one.
+        pre_auth_code_expired => 42007, "pre_auth_code expired";
+        /// 40004: the media `type` is not one the API takes.
+        invalid_media_type => 40004, "invalid media type";
+        /// 40005: the uploaded file's type is not allowed for this media type.
+        invalid_file_type => 40005, "invalid file type";
+        /// 40006: the uploaded file is empty, too small or too large.
+        invalid_file_size => 40006, "invalid file size";
+        /// 40007: no usable media has this media_id (unknown, another corp's or expired).
+        invalid_media_id => 40007, "invalid media_id";
+        /// 41005: the multipart body has no `media` part.
+        media_data_missing => 41005, "media data missing";
+        /// 93000 (WeCom group robot): the webhook key is unknown.
+        invalid_webhook_url => 93000, "invalid webhook url";
     }
 
     /// The plain JSON body (no suffix): `{"errcode":N,"errmsg":"…"}`.

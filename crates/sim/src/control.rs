@@ -126,3 +126,10 @@ async fn invalidate_tokens(
 async fn world(State(state): State<SimState>) -> Json<Value> {
     Json(state.world.public_view())
 }
+
+impl ControlError {
+    /// A refusal with this message (for control routes of feature modules).
+    pub fn new(message: impl Into<String>) -> Self {
+        ControlError(message.into())
+    }
+}

@@ -20,20 +20,27 @@ use crate::identity;
 use crate::state::{SimOptions, SimState};
 use crate::world::World;
 use crate::{callback_ip, control, wechat, wecom};
+use crate::{contacts, media, messaging};
 
 /// Routes only WeCom serves.
 fn wecom_routes() -> Router<SimState> {
-    wecom::routes().merge(identity::wecom_routes())
+    wecom::routes()
+        .merge(identity::wecom_routes())
+        .merge(crate::suite::routes())
+        .merge(contacts::routes())
+        .merge(messaging::wecom_routes())
 }
 
 /// Routes only WeChat serves.
 fn wechat_routes() -> Router<SimState> {
-    wechat::routes().merge(identity::wechat_routes())
+    wechat::routes()
+        .merge(identity::wechat_routes())
+        .merge(messaging::wechat_routes())
 }
 
 /// Paths both platforms serve; the answer style follows the presented token.
 fn shared_routes() -> Router<SimState> {
-    callback_ip::routes()
+    callback_ip::routes().merge(media::routes())
 }
 
 /// The whole simulator as an axum router (for in-process use, e.g. with `tower::ServiceExt`).
@@ -57,6 +64,12 @@ pub fn router(state: SimState) -> Router {
         .nest("/sim", control::routes())
         .nest("/sim", identity::control_routes())
         .merge(identity::page_routes())
+        .nest("/sim", crate::push::control_routes())
+        .merge(Router::new().nest("/sim", crate::suite::control_routes()))
+        .merge(crate::suite::pages())
+        .nest("/sim", contacts::control_routes())
+        .nest("/sim", media::control_routes())
+        .nest("/sim", messaging::control_routes())
         .fallback(unknown_path)
         .with_state(state)
 }
@@ -107,7 +120,11 @@ pub async fn start(
     let listener = TcpListener::bind(listen).await?;
     let local_addr = listener.local_addr()?;
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    crate::suite::spawn_ticket_timer(&state);
     let (stop, stopped) = oneshot::channel::<()>();
+    if state.options.deliver_callbacks {
+        crate::push::spawn_worker(state.clone());
+    }
     let task = tokio::spawn(async move {
         axum::serve(listener, app)
             .with_graceful_shutdown(async move {

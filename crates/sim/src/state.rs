@@ -14,6 +14,7 @@ use crate::identity::codes::IdentityRegistry;
 use crate::push::Pusher;
 use crate::rate_limit::RateLimiter;
 use crate::stats::Stats;
+use crate::suite::SuiteRegistry;
 use crate::tokens::TokenRegistry;
 use crate::world::World;
 
@@ -32,6 +33,13 @@ pub struct SimOptions {
     pub start_unix: Option<i64>,
     /// Seconds between two suite_ticket pushes (platform value: 600).
     pub suite_ticket_interval_secs: u64,
+    /// How long the callback worker waits for the gateway's answer, in ms (platform value: 5000).
+    pub callback_timeout_ms: u64,
+    /// Delivery attempts per callback before giving up (platform value: 3).
+    pub callback_attempts: u32,
+    /// Whether [`crate::start`] runs the callback delivery worker. Tests that inspect pushes
+    /// through `state.pusher.take_queue()` turn it off.
+    pub deliver_callbacks: bool,
 }
 
 impl Default for SimOptions {
@@ -43,6 +51,9 @@ impl Default for SimOptions {
             fault_seed: None,
             start_unix: None,
             suite_ticket_interval_secs: 600,
+            callback_timeout_ms: 5000,
+            callback_attempts: 3,
+            deliver_callbacks: true,
         }
     }
 }
@@ -70,6 +81,14 @@ pub struct SimShared {
     pub pusher: Pusher,
     /// Login codes, user_tickets, sns tokens and session_keys.
     pub identity: IdentityRegistry,
+    /// Every callback delivery and its attempts (the delivery worker writes it).
+    pub deliveries: crate::push::record::DeliveryLog,
+    /// Third-party suites: pushed tickets, pre-auth and auth codes, authorisations.
+    pub suites: SuiteRegistry,
+    /// Uploaded media (`media/upload`).
+    pub media: crate::media::MediaStore,
+    /// Sent messages, robot keys and recalls.
+    pub messages: crate::messaging::MessageLog,
 }
 
 /// A cheap, cloneable handle on the simulator's state.
@@ -109,6 +128,10 @@ impl SimState {
                 clock,
                 options,
                 identity: IdentityRegistry::default(),
+                deliveries: Default::default(),
+                suites: SuiteRegistry::default(),
+                media: Default::default(),
+                messages: Default::default(),
             }),
         })
     }
@@ -118,13 +141,17 @@ impl SimState {
         i64::try_from(self.options.token_ttl_secs).unwrap_or(i64::MAX / 4)
     }
 
-    /// Forgets tokens, statistics, rate-limit counters and faults (the clock keeps running).
+    /// Forgets tokens, statistics, rate-limit counters, faults, media and sent messages (the clock
+    /// keeps running; directories and robot keys stay).
     pub fn reset(&self) {
         self.tokens.clear();
         self.stats.clear();
         self.limits.clear();
         self.faults.reset();
         self.identity.clear();
+        self.suites.clear();
+        self.media.clear();
+        self.messages.clear();
     }
 }
 
@@ -133,5 +160,24 @@ impl Deref for SimState {
 
     fn deref(&self) -> &SimShared {
         &self.inner
+    }
+}
+
+impl SimState {
+    /// A handle that does not keep the simulator alive (background workers hold one, so that
+    /// they stop once the server and every other handle are gone).
+    pub fn downgrade(&self) -> WeakSimState {
+        WeakSimState(Arc::downgrade(&self.inner))
+    }
+}
+
+/// A [`SimState`] that does not keep the simulator alive; see [`SimState::downgrade`].
+#[derive(Debug, Clone)]
+pub struct WeakSimState(std::sync::Weak<SimShared>);
+
+impl WeakSimState {
+    /// The state, while the simulator still exists.
+    pub fn upgrade(&self) -> Option<SimState> {
+        self.0.upgrade().map(|inner| SimState { inner })
     }
 }

@@ -423,6 +423,21 @@ impl TokenRegistry {
     pub fn clear(&self) {
         *self.lock() = Registry::default();
     }
+
+    /// Invalidates, effective immediately, every usable token of exactly this owner (e.g. one
+    /// authorised corp of one suite, without touching the corp's own app tokens); returns how
+    /// many were hit.
+    pub fn invalidate_exact(&self, owner: &TokenOwner, errcode: i64, now: i64) -> usize {
+        let mut reg = self.lock();
+        let mut hit = 0;
+        for record in reg.by_value.values_mut() {
+            if record.owner == *owner && record.problem_at(now).is_none() {
+                record.invalidated = Some(Invalidation { errcode, at: now });
+                hit += 1;
+            }
+        }
+        hit
+    }
 }
 
 const TOKEN_CHARSET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";

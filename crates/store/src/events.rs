@@ -4,7 +4,7 @@
 //! in one transaction, skipping events whose `(app, dedup_key)` was already accepted, and returns
 //! only after the commit — so the gateway can acknowledge the platform as soon as it returns.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::backend::on_pool;
 use crate::clock::now_ms;
@@ -122,11 +122,56 @@ pub(crate) fn new_event_id() -> String {
     format!("evt_{}", ulid.array_to_str(&mut buf))
 }
 
-const INSERT_EVENT: &str = "INSERT INTO events (id, app, type, source, dedup_key, received_at, data, raw) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (app, dedup_key) DO NOTHING RETURNING seq";
+/// Events per multi-row INSERT (8 parameters each; far below both backends' parameter limits).
+const EVENTS_PER_STATEMENT: usize = 256;
+/// Deliveries per multi-row INSERT (2 parameters each, plus the shared timestamp).
+const DELIVERIES_PER_STATEMENT: usize = 1024;
+
 const SELECT_ORIGINAL: &str = "SELECT id FROM events WHERE app = $1 AND dedup_key = $2";
-const INSERT_DELIVERY: &str = "INSERT INTO deliveries (event_seq, webhook, status, attempts, next_attempt_at, claimed_until, created_at) \
-     VALUES ($1, $2, 'pending', 0, $3, 0, $3)";
+
+/// `INSERT INTO events … VALUES (…), (…) ON CONFLICT DO NOTHING RETURNING id, seq` for `rows` rows.
+fn insert_events_sql(rows: usize) -> String {
+    let mut sql = String::from(
+        "INSERT INTO events (id, app, type, source, dedup_key, received_at, data, raw) VALUES ",
+    );
+    for r in 0..rows {
+        let b = r * 8;
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!(
+            "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+            b + 1,
+            b + 2,
+            b + 3,
+            b + 4,
+            b + 5,
+            b + 6,
+            b + 7,
+            b + 8
+        ));
+    }
+    sql.push_str(" ON CONFLICT (app, dedup_key) DO NOTHING RETURNING id, seq");
+    sql
+}
+
+/// A multi-row insert of `rows` pending deliveries; `$1` is the shared creation time.
+fn insert_deliveries_sql(rows: usize) -> String {
+    let mut sql = String::from(
+        "INSERT INTO deliveries (event_seq, webhook, status, attempts, next_attempt_at, claimed_until, created_at) VALUES ",
+    );
+    for r in 0..rows {
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!(
+            "(${}, ${}, 'pending', 0, $1, 0, $1)",
+            r * 2 + 2,
+            r * 2 + 3
+        ));
+    }
+    sql
+}
 
 impl Store {
     /// Stores a batch of events and one pending delivery per (new event, webhook), in ONE
@@ -157,44 +202,52 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
-            let mut out = Vec::with_capacity(prepared.len());
-            for (event, id, source, data) in &prepared {
-                let seq: Option<i64> = sqlx::query_scalar(INSERT_EVENT)
-                    .bind(id)
-                    .bind(&event.app)
-                    .bind(&event.event_type)
-                    .bind(source)
-                    .bind(&event.dedup_key)
-                    .bind(event.received_at)
-                    .bind(data)
-                    .bind(&event.raw)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                match seq {
-                    Some(seq) => {
-                        let mut seen = HashSet::new();
-                        for webhook in &event.webhooks {
-                            if !seen.insert(webhook.as_str()) {
-                                continue;
-                            }
-                            sqlx::query(INSERT_DELIVERY)
-                                .bind(seq)
-                                .bind(webhook)
-                                .bind(now)
-                                .execute(&mut *tx)
-                                .await?;
-                        }
-                        out.push(Accepted::New { id: id.clone(), seq });
-                    }
-                    None => {
-                        let original: String = sqlx::query_scalar(SELECT_ORIGINAL)
-                            .bind(&event.app)
-                            .bind(&event.dedup_key)
-                            .fetch_one(&mut *tx)
-                            .await?;
-                        out.push(Accepted::Duplicate { id: original });
-                    }
+            // Multi-row inserts: a few statements per batch instead of a few per event.
+            let mut inserted: HashMap<String, i64> = HashMap::with_capacity(prepared.len());
+            for chunk in prepared.chunks(EVENTS_PER_STATEMENT) {
+                let mut q = sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(insert_events_sql(chunk.len())));
+                for (event, id, source, data) in chunk {
+                    q = q
+                        .bind(id)
+                        .bind(&event.app)
+                        .bind(&event.event_type)
+                        .bind(source)
+                        .bind(&event.dedup_key)
+                        .bind(event.received_at)
+                        .bind(data)
+                        .bind(&event.raw);
                 }
+                inserted.extend(q.fetch_all(&mut *tx).await?);
+            }
+            let mut out = Vec::with_capacity(prepared.len());
+            let mut pairs: Vec<(i64, &str)> = Vec::new();
+            for (event, id, _, _) in &prepared {
+                if let Some(&seq) = inserted.get(id) {
+                    let mut seen = HashSet::new();
+                    pairs.extend(
+                        event
+                            .webhooks
+                            .iter()
+                            .filter(|w| seen.insert(w.as_str()))
+                            .map(|w| (seq, w.as_str())),
+                    );
+                    out.push(Accepted::New { id: id.clone(), seq });
+                } else {
+                    // Stored before, or earlier in this batch (visible inside the transaction).
+                    let original: String = sqlx::query_scalar(SELECT_ORIGINAL)
+                        .bind(&event.app)
+                        .bind(&event.dedup_key)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    out.push(Accepted::Duplicate { id: original });
+                }
+            }
+            for chunk in pairs.chunks(DELIVERIES_PER_STATEMENT) {
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(insert_deliveries_sql(chunk.len()))).bind(now);
+                for (seq, webhook) in chunk {
+                    q = q.bind(*seq).bind(*webhook);
+                }
+                q.execute(&mut *tx).await?;
             }
             tx.commit().await?;
             Ok(out)

@@ -9,6 +9,31 @@
 //!
 //! The same SQL runs on both backends wherever the dialects agree; timestamps are integer unix
 //! milliseconds and JSON is stored as TEXT, so rows decode identically on both.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), wxgate_store::StoreError> {
+//! use wxgate_store::{Accepted, NewEvent, SecretBox, Store};
+//!
+//! let (secrets, _key_b64) = SecretBox::generate(); // in production: SecretBox::from_base64(WXGATE_MASTER_KEY)
+//! let store = Store::connect("sqlite::memory:", secrets).await?;
+//! store.migrate().await?;
+//! let event = NewEvent {
+//!     app: "hr".into(),
+//!     event_type: "message.text".into(),
+//!     source: serde_json::json!({"platform": "wecom"}),
+//!     dedup_key: "msg:1234567890".into(),
+//!     received_at: 1_700_000_000_000,
+//!     data: serde_json::json!({"content": "hello"}),
+//!     raw: "<xml>…</xml>".into(),
+//!     webhooks: vec!["crm".into()],
+//! };
+//! let first = store.accept_events(vec![event.clone()]).await?;
+//! let retry = store.accept_events(vec![event]).await?; // the platform retried
+//! assert!(matches!(first[0], Accepted::New { .. }));
+//! assert_eq!(retry[0], Accepted::Duplicate { id: first[0].id().to_owned() });
+//! # Ok(()) }
+//! ```
 
 mod apps;
 mod backend;

@@ -122,10 +122,9 @@ impl SecretBox {
         self.seal_with_nonce(plaintext, nonce)
     }
 
-    /// Seals with a caller-chosen nonce. Only for known-answer tests: reusing a nonce under the
-    /// same key breaks AES-GCM.
-    #[doc(hidden)]
-    pub fn seal_with_nonce(&self, plaintext: &str, nonce: [u8; NONCE_LEN]) -> String {
+    /// Seals with a given nonce. Private: only `seal` (fresh random nonce) and the known-answer
+    /// tests call it, because reusing a nonce under the same key breaks AES-GCM.
+    fn seal_with_nonce(&self, plaintext: &str, nonce: [u8; NONCE_LEN]) -> String {
         let ciphertext = self
             .cipher
             .encrypt(&Nonce::from(nonce), plaintext.as_bytes())

@@ -15,6 +15,7 @@ on_both_backends!(
     runtime_apps_and_version,
     wrong_master_key_is_a_clear_error,
     retention_keeps_pending_and_frees_dedup_keys,
+    large_batches_span_several_statements,
 );
 
 mod cases {
@@ -296,6 +297,19 @@ mod cases {
         let unique: HashSet<i64> = all.iter().copied().collect();
         assert_eq!(unique.len(), all.len(), "a delivery was claimed twice");
         assert_eq!(all.len(), 200);
+        // Claims nobody reported (a crashed worker) become claimable again after the lease.
+        assert!(
+            writer
+                .claim_due_deliveries(now(), 500, "w9", 60_000)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let reclaimed = writer
+            .claim_due_deliveries(now() + 61_000, 500, "w9", 60_000)
+            .await
+            .unwrap();
+        assert_eq!(reclaimed.len(), 200);
     }
 
     pub async fn events_after_pages_in_seq_order(db: Arc<TestDb>) {
@@ -676,6 +690,48 @@ mod cases {
         let text = format!("{err}: {}", std::error::Error::source(&err).unwrap());
         assert!(text.contains("master key differs"), "{text}");
         assert!(!text.contains("secret-token"));
+    }
+
+    pub async fn large_batches_span_several_statements(db: Arc<TestDb>) {
+        let store = db.store().await;
+        let first = store
+            .accept_events(vec![event("app", "old", &["h"])])
+            .await
+            .unwrap();
+        let mut batch: Vec<NewEvent> = (0..600)
+            .map(|i| event("app", &format!("b{i}"), &["h", "g"]))
+            .collect();
+        batch[300] = event("app", "old", &["h"]); // stored by an earlier batch
+        batch[550] = event("app", "b10", &["h"]); // duplicate across statement chunks
+        let out = store.accept_events(batch).await.unwrap();
+        assert_eq!(out.len(), 600);
+        assert_eq!(
+            out[300],
+            Accepted::Duplicate {
+                id: first[0].id().to_owned()
+            }
+        );
+        assert_eq!(
+            out[550],
+            Accepted::Duplicate {
+                id: out[10].id().to_owned()
+            }
+        );
+        let seqs: Vec<i64> = out
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != 300 && *i != 550)
+            .map(|(_, a)| new_seq(a))
+            .collect();
+        assert!(
+            seqs.windows(2).all(|w| w[0] < w[1]),
+            "seqs follow batch order"
+        );
+        assert_eq!(db.raw_i64("SELECT COUNT(*) FROM events").await, 599);
+        assert_eq!(
+            db.raw_i64("SELECT COUNT(*) FROM deliveries").await,
+            1 + 598 * 2
+        );
     }
 
     pub async fn retention_keeps_pending_and_frees_dedup_keys(db: Arc<TestDb>) {

@@ -17,6 +17,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// The one-command tour: simulator + gateway (SQLite in .wxgate/) + a webhook sink that
+    /// prints every event, with a demo configuration covering every kind of app.
+    Dev(cli::dev::DevArgs),
     /// Troubleshoot callback crypto and signatures: says exactly which step fails and why.
     #[command(subcommand)]
     Crypto(cli::crypto::CryptoCommand),
@@ -35,6 +38,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Crypto(command) => cli::crypto::run(command),
         Command::Sim(args) => run_async(cli::sim::run(args)),
+        Command::Dev(args) => run_async(cli::dev::run(args)),
         Command::Serve(args) => run_async(cli::serve::serve(args)),
         Command::Migrate(args) => run_async(cli::serve::migrate(args)),
         Command::CheckConfig(args) => match cli::serve::check_config(args) {
@@ -47,8 +51,25 @@ fn main() -> ExitCode {
     }
 }
 
+/// Structured logs on stderr: `RUST_LOG` filters (default `info`), `WXGATE_LOG_FORMAT=json`
+/// switches to one JSON object per line. Secrets never reach a log: every secret-bearing type
+/// redacts itself and no URL with a token in its query is logged.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if std::env::var("WXGATE_LOG_FORMAT").as_deref() == Ok("json") {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
 /// Runs an async subcommand on a multi-threaded runtime; errors print with their causes.
 fn run_async(future: impl std::future::Future<Output = anyhow::Result<()>>) -> ExitCode {
+    init_logging();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(e) => {

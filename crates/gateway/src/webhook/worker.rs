@@ -137,7 +137,11 @@ pub async fn post_event(
     attempt: i64,
     body: Vec<u8>,
 ) -> Attempt {
-    let signature = sign(webhook.secret.expose().as_bytes(), now_ms() / 1000, &body);
+    let signature = sign(
+        webhook.secret.expose().as_bytes(),
+        u64::try_from(now_ms() / 1000).unwrap_or(0),
+        &body,
+    );
     let result = http
         .post(&webhook.url)
         .timeout(Duration::from_millis(webhook.timeout_ms))

@@ -2,16 +2,48 @@
 //! edits, suite installs, user messages, the suite_ticket timer) feeds with plaintext payloads,
 //! and a delivery worker that encrypts them with the target's credentials, posts them to the
 //! gateway's callback URL, checks the answer the way WeChat does and retries.
+//!
+//! | module | what it is |
+//! |---|---|
+//! | [`target`] | a [`CallbackTarget`] resolved in the world: URL, token, key, receive id, wire mode |
+//! | [`envelope`] | the signed request the platform sends (query + XML/JSON/plaintext body) |
+//! | [`verdict`] | whether the gateway's answer counts as received (and the decrypted reply) |
+//! | [`record`] | the delivery log behind `GET /sim/callbacks` |
+//! | [`worker`] | the delivery worker: per-target order, timeouts, retries |
+//! | [`verify`] | the GET URL check (`echostr`) |
+//! | [`payload`] | the messages and events users "send" (XML / JSON plaintexts) |
+//! | [`control`] | `/sim/callbacks…` control endpoints |
+//! | [`triggers`] | `/sim/events/…` endpoints that make a user do something |
+
+pub mod control;
+pub mod envelope;
+pub mod payload;
+pub mod record;
+pub mod target;
+pub mod triggers;
+pub mod verdict;
+pub mod verify;
+pub mod worker;
+
+pub use worker::spawn_worker;
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use serde::Serialize;
+use axum::Router;
+use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
+
+use crate::state::SimState;
+
+/// The push feature's control routes (`/callbacks…`, `/events/…`), to be nested under `/sim`.
+pub fn control_routes() -> Router<SimState> {
+    control::routes().merge(triggers::routes())
+}
 
 /// Where a callback goes; the URL is `{gateway}/callback/{name}` (suite data callbacks:
 /// `{gateway}/callback/{suite name}/data/{corp_id}`), the receive id follows NOTES.md §1.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum CallbackTarget {
     /// A WeCom app of a configured corp (self-built, contacts-sync or mini-program app), by
