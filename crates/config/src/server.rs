@@ -30,6 +30,17 @@ pub struct Server {
     /// turns passive replies off. Capped at 4000 ms so the platforms' 5 s deadline holds.
     #[serde(default)]
     pub passive_reply_timeout_ms: u64,
+    /// Days accepted events are kept (and de-duplicated) after they were received. Default
+    /// [`DEFAULT_EVENT_RETENTION_DAYS`].
+    #[serde(default = "default_retention")]
+    pub event_retention_days: u32,
+}
+
+/// Default `event_retention_days`: one week.
+pub const DEFAULT_EVENT_RETENTION_DAYS: u32 = 7;
+
+fn default_retention() -> u32 {
+    DEFAULT_EVENT_RETENTION_DAYS
 }
 
 /// Default `callback_timestamp_window_secs`: 10 minutes.
@@ -71,6 +82,7 @@ impl Default for Server {
             callback_timestamp_window_secs: default_window(),
             max_body_bytes: default_max_body(),
             passive_reply_timeout_ms: 0,
+            event_retention_days: default_retention(),
         }
     }
 }

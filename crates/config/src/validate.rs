@@ -251,6 +251,15 @@ impl Validator {
     fn server(&mut self, c: &Config) {
         let s = &c.server;
         self.socket_addr("server.listen", &s.listen);
+        if !(1..=3650).contains(&s.event_retention_days) {
+            self.issue(
+                "server.event_retention_days",
+                format!(
+                    "must be between 1 and 3650 days (got {})",
+                    s.event_retention_days
+                ),
+            );
+        }
         if let Some(url) = &s.public_url {
             self.http_url("server.public_url", url);
         }
@@ -331,6 +340,21 @@ impl Validator {
                     format!(
                         "must be between 1 and 120000 milliseconds (got {})",
                         w.timeout_ms
+                    ),
+                );
+            }
+            if !(1..=100).contains(&w.max_attempts) {
+                self.issue(
+                    format!("{base}.max_attempts"),
+                    format!("must be between 1 and 100 (got {})", w.max_attempts),
+                );
+            }
+            if !(1..=3_600_000).contains(&w.retry_base_ms) {
+                self.issue(
+                    format!("{base}.retry_base_ms"),
+                    format!(
+                        "must be between 1 and 3600000 milliseconds (got {})",
+                        w.retry_base_ms
                     ),
                 );
             }

@@ -22,6 +22,27 @@ pub struct Webhook {
     /// Per-delivery timeout in milliseconds. Default [`DEFAULT_WEBHOOK_TIMEOUT_MS`].
     #[serde(default = "default_timeout")]
     pub timeout_ms: u64,
+    /// Attempts before a delivery becomes a dead letter. Default [`DEFAULT_WEBHOOK_MAX_ATTEMPTS`].
+    #[serde(default = "default_max_attempts")]
+    pub max_attempts: u32,
+    /// First retry delay in milliseconds; later delays grow from it (see `docs/webhooks.md`).
+    /// Default [`DEFAULT_WEBHOOK_RETRY_BASE_MS`].
+    #[serde(default = "default_retry_base")]
+    pub retry_base_ms: u64,
+}
+
+/// Default `max_attempts`: 12 attempts span about a day and a half with the default backoff.
+pub const DEFAULT_WEBHOOK_MAX_ATTEMPTS: u32 = 12;
+
+/// Default `retry_base_ms`: the first retry comes 5 s after the first failure.
+pub const DEFAULT_WEBHOOK_RETRY_BASE_MS: u64 = 5000;
+
+fn default_max_attempts() -> u32 {
+    DEFAULT_WEBHOOK_MAX_ATTEMPTS
+}
+
+fn default_retry_base() -> u64 {
+    DEFAULT_WEBHOOK_RETRY_BASE_MS
 }
 
 /// Default `timeout_ms` of a webhook delivery.
@@ -66,6 +87,29 @@ mod tests {
             secret: Secret::new("0123456789abcdef"),
             events: events.iter().map(|e| (*e).to_owned()).collect(),
             timeout_ms: DEFAULT_WEBHOOK_TIMEOUT_MS,
+            max_attempts: DEFAULT_WEBHOOK_MAX_ATTEMPTS,
+            retry_base_ms: DEFAULT_WEBHOOK_RETRY_BASE_MS,
+        }
+    }
+
+    #[test]
+    fn delivery_settings_default_and_validate() {
+        let config = crate::Config::from_toml_str(
+            "[[webhooks]]\nurl = \"http://127.0.0.1:3000/e\"\nsecret = \"0123456789abcdef\"\n",
+            |_| None,
+        )
+        .unwrap();
+        assert_eq!(config.webhooks[0].max_attempts, 12);
+        assert_eq!(config.webhooks[0].retry_base_ms, 5000);
+        assert_eq!(config.server.event_retention_days, 7);
+        let err = crate::Config::from_toml_str(
+            "[server]\nevent_retention_days = 0\n[[webhooks]]\nurl = \"http://127.0.0.1:3000/e\"\nsecret = \"0123456789abcdef\"\nmax_attempts = 0\nretry_base_ms = 0\n",
+            |_| None,
+        )
+        .unwrap_err()
+        .to_string();
+        for key in ["event_retention_days", "max_attempts", "retry_base_ms"] {
+            assert!(err.contains(key), "{err}");
         }
     }
 

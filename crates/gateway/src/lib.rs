@@ -19,12 +19,15 @@
 //! | [`callback`] | every callback URL: verify, decrypt, parse, store (deduplicated), answer |
 //! | [`webhook_id`] | the stable id of a configured webhook |
 //! | [`webhook_signature`] | `Wxgate-Signature` on requests to business backends |
+//! | [`webhook`] | delivering events to business webhooks; the outbox admin API |
+//! | [`events`] | the event JSON, the pull API and the event stream |
 //! | [`suite`] | the third-party suite lifecycle: installs, authorised corps, permanent codes |
 
 pub mod admin;
 pub mod admin_auth;
 pub mod callback;
 pub mod error;
+pub mod events;
 pub mod health;
 pub mod metrics;
 pub mod registry;
@@ -32,6 +35,7 @@ pub mod server;
 pub mod state;
 pub mod suite;
 pub mod token;
+pub mod webhook;
 pub mod webhook_id;
 pub mod webhook_signature;
 

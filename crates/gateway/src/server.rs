@@ -57,6 +57,8 @@ pub fn router(gateway: Gateway) -> Router {
         .merge(crate::admin::routes())
         .merge(token::api::routes())
         .merge(crate::callback::routes())
+        .merge(crate::webhook::admin::routes())
+        .merge(crate::events::routes())
         .merge(crate::suite::api::routes())
         .with_state(gateway)
 }
@@ -158,6 +160,7 @@ pub async fn start(config: Config, options: GatewayOptions) -> Result<GatewayHan
         addr: listen.clone(),
         source,
     })?;
+    crate::webhook::start_tasks(&gateway);
     let app = router(gateway.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let mut stopped_signal = stopped;
     let task = tokio::spawn(async move {

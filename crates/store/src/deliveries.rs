@@ -346,3 +346,19 @@ fn found(rows: u64, id: i64) -> Result<(), StoreError> {
         Ok(())
     }
 }
+
+impl Store {
+    /// Every delivery of the event with `event_seq`, in id order (the admin API's event view).
+    pub async fn deliveries_of_event(&self, event_seq: i64) -> Result<Vec<Delivery>, StoreError> {
+        let rows: Vec<DeliveryRow> = on_pool!(self, pool => {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT {DELIVERY_COLUMNS} FROM deliveries d JOIN events e ON e.seq = d.event_seq \
+                 WHERE d.event_seq = $1 ORDER BY d.id"
+            )))
+            .bind(event_seq)
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter().map(Delivery::try_from).collect()
+    }
+}

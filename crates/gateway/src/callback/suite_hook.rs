@@ -5,8 +5,8 @@
 //! The callback handler runs the hook in a spawned task after the event is stored, so the hook
 //! never delays the `success` answer (create_auth must be answered within 1000 ms). A failure in
 //! the hook therefore cannot make the platform retry: the stored event is the durable record to
-//! recover from. Today the hook only logs and counts; the suite-lifecycle work (exchanging the
-//! AuthCode for a permanent code, revoking corps) plugs in here.
+//! recover from. The hook logs, counts, and runs the suite lifecycle
+//! ([`crate::suite::lifecycle`]: AuthCode exchange, privileges, revocation).
 
 use wxgate_protocol::message::SuiteEvent;
 
@@ -23,4 +23,7 @@ pub async fn on_suite_event(gateway: &Gateway, suite: &AppEntry, event: &SuiteEv
         "suite instruction received"
     );
     gateway.metrics.callback(suite.kind.name(), "suite_hook");
+    if let Err(e) = crate::suite::lifecycle::handle_instruction(gateway, suite, event).await {
+        tracing::warn!(suite = %suite.name, info_type = event.info_type(), error = %e, "suite lifecycle step failed");
+    }
 }

@@ -11,12 +11,12 @@
 //! suite; `raw` is empty (nothing was received verbatim).
 
 use serde_json::{Value, json};
-use wxgate_config::Webhook;
 use wxgate_store::{Accepted, NewEvent};
 
 use crate::registry::AppEntry;
 use crate::state::Gateway;
 use crate::suite::SuiteError;
+use crate::webhook_id::webhook_id;
 
 /// A corp authorised the suite.
 pub const CORP_AUTHORIZED: &str = "suite.corp_authorized";
@@ -24,14 +24,6 @@ pub const CORP_AUTHORIZED: &str = "suite.corp_authorized";
 pub const CORP_AUTH_CHANGED: &str = "suite.corp_auth_changed";
 /// A corp removed the suite.
 pub const CORP_REVOKED: &str = "suite.corp_revoked";
-
-/// The webhook's id in the outbox: its `name`, else its URL (the same rule as callback events).
-fn webhook_id(hook: &Webhook) -> String {
-    match &hook.name {
-        Some(name) if !name.is_empty() => name.clone(),
-        _ => hook.url.clone(),
-    }
-}
 
 /// Writes one `suite.*` event (deduplicated by `dedup_key`) with a delivery to every webhook
 /// that wants `event_type`, and wakes the webhook worker.

@@ -7,6 +7,8 @@
 pub mod db;
 
 pub use db::TestDb;
+#[allow(unused_imports)] // used by the store's `on_both_backends!` in some test binaries
+pub use db::run;
 
 use std::net::SocketAddr;
 
@@ -304,4 +306,22 @@ macro_rules! cases_on_both_backends {
             )*
         }
     };
+}
+
+/// Polls `check` every 20 ms until it returns true; panics after `secs` seconds.
+pub async fn wait_until<F, Fut>(what: &str, secs: u64, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        if check().await {
+            return;
+        }
+        if tokio::time::Instant::now() > deadline {
+            panic!("timed out after {secs} s waiting for: {what}");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 }
