@@ -640,6 +640,70 @@ async fn pending_code_exchanged_at_start(db: &TestDb) {
     store.close().await;
 }
 
+/// The same install through the real callback endpoint: the simulator delivers to the gateway
+/// over HTTP (the gateway's port is reserved first, so the world knows its URL), the callback
+/// handler persists the ticket and runs the lifecycle through its suite hook.
+async fn through_callbacks(db: &TestDb) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let gateway_url = format!("http://127.0.0.1:{port}");
+    let mut world = World::from_config(&config(db, "http://127.0.0.1:1"));
+    world.gateway_url = Some(gateway_url.clone());
+    let sim = wxgate_sim::start(world, SimOptions::default(), "127.0.0.1:0".parse().unwrap())
+        .await
+        .expect("simulator");
+    let handle = wxgate_gateway::start(
+        config(db, &sim.base_url),
+        GatewayOptions {
+            secrets: SecretBox::from_base64(&db.master_key).unwrap(),
+            listen: Some(format!("127.0.0.1:{port}").parse().unwrap()),
+        },
+    )
+    .await
+    .expect("gateway");
+    let store = handle.gateway.store.clone();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while store.get_suite_ticket(SUITE_ID).await.unwrap().is_none() {
+        // The first ticket may have gone out before the gateway listened: ask for another.
+        let _ = reqwest::Client::new()
+            .post(format!("{}/sim/suites/{SUITE_ID}/ticket", sim.base_url))
+            .send()
+            .await;
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no suite ticket persisted"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let (_, pushes) = tokio::sync::mpsc::unbounded_channel();
+    let env = Env {
+        sim,
+        pushes,
+        http: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+    };
+    install(&env, &handle, "Umbrella").await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    let corp = loop {
+        if let Some(corp) = store.list_auth_corps(SUITE_ID).await.unwrap().pop() {
+            break corp;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "create_auth not exchanged through the callback"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(corp.corp_name, "Umbrella");
+    assert_eq!(events_of(&store, "suite.corp_authorized").await.len(), 1);
+    handle.shutdown().await.unwrap();
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -675,4 +739,8 @@ macro_rules! on_both_backends {
     };
 }
 
-on_both_backends!(lifecycle, pending_code_exchanged_at_start);
+on_both_backends!(
+    lifecycle,
+    pending_code_exchanged_at_start,
+    through_callbacks
+);
