@@ -346,3 +346,99 @@ async fn refresh_needs_proof_and_errors_are_typed() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn suite_and_authorised_corp_tokens_from_the_simulator() {
+    on_both(|db| async move {
+        let sim = Sim::start().await;
+        let gw = start_gateway(&db, &sim).await;
+        let api = Api::new(&gw.base_url);
+        // "刷新 Ticket" at the simulator, stored as the callback handler would.
+        let pushed: Value = sim
+            .http
+            .post(format!("{}/sim/suites/{SUITE_ID}/ticket", sim.url()))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let ticket = pushed["suite_ticket"].as_str().unwrap();
+        gw.gateway
+            .store
+            .put_suite_ticket(SUITE_ID, ticket, 1)
+            .await
+            .unwrap();
+        let suite_token = token_of(&api, "crm").await;
+        assert_eq!(token_of(&api, "crm").await, suite_token);
+        assert_eq!(sim.calls("/cgi-bin/service/get_suite_token").await, 1);
+
+        // Install the suite in Acme through the proxy (suite_access_token injected).
+        let (status, body) = api
+            .get("/api/v1/apps/crm/proxy/cgi-bin/service/get_pre_auth_code")
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let pre_auth_code = body["pre_auth_code"].as_str().unwrap().to_owned();
+        let no_redirect = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let install = no_redirect
+            .get(format!("{}/3rdapp/install", sim.url()))
+            .query(&[
+                ("suite_id", SUITE_ID),
+                ("pre_auth_code", pre_auth_code.as_str()),
+                ("redirect_uri", "http://app.example/installed"),
+                ("state", "s"),
+                ("sim_corp", CORP),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(install.status(), 302);
+        let location = install.headers()["location"].to_str().unwrap().to_owned();
+        let auth_code = location
+            .split(['?', '&'])
+            .find_map(|p| p.strip_prefix("auth_code="))
+            .unwrap()
+            .to_owned();
+        let res = api
+            .http
+            .post(format!(
+                "{}/api/v1/apps/crm/proxy/cgi-bin/service/get_permanent_code",
+                gw.base_url
+            ))
+            .bearer_auth(common::ADMIN_KEY)
+            .json(&json!({ "auth_code": auth_code }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let body: Value = res.json().await.unwrap();
+        let permanent_code = body["permanent_code"].as_str().expect("permanent_code");
+        gw.gateway
+            .store
+            .upsert_auth_corp(&wxgate_store::NewAuthCorp {
+                suite_id: SUITE_ID.into(),
+                corp_id: CORP.into(),
+                permanent_code: wxgate_store::Secret::new(permanent_code),
+                corp_name: "Acme".into(),
+                agent_id: None,
+                auth_info: json!({}),
+            })
+            .await
+            .unwrap();
+        let path = format!("/api/v1/suites/crm/corps/{CORP}/token");
+        let (status, body) = api.get(&path).await;
+        assert_eq!(status, 200, "{body}");
+        let corp_token = body["access_token"].as_str().unwrap().to_owned();
+        assert_eq!(
+            api.get(&path).await.1["access_token"],
+            Value::from(corp_token)
+        );
+        assert_eq!(sim.calls("/cgi-bin/service/get_corp_token").await, 1);
+        assert_eq!(sim.calls("/cgi-bin/service/get_suite_token").await, 1);
+        gw.shutdown().await.unwrap();
+    })
+    .await;
+}

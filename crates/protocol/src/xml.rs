@@ -108,16 +108,23 @@ impl Element {
     /// object keyed by child name, with repeated names gathered into an array in order.
     /// Nothing is dropped, so an unknown payload can be forwarded whole.
     pub fn to_json(&self) -> serde_json::Value {
+        self.clone().into_json()
+    }
+
+    /// Like [`Element::to_json`], but consumes the element and moves its names and texts into
+    /// the JSON instead of copying them (the callback path parses a payload only to do this).
+    pub fn into_json(self) -> serde_json::Value {
         use serde_json::{Map, Value};
         if self.children.is_empty() {
-            return Value::String(self.text.clone());
+            return Value::String(self.text);
         }
         let mut map = Map::new();
-        for child in &self.children {
-            let value = child.to_json();
-            match map.get_mut(&child.name) {
+        for mut child in self.children {
+            let name = std::mem::take(&mut child.name);
+            let value = child.into_json();
+            match map.get_mut(&name) {
                 None => {
-                    map.insert(child.name.clone(), value);
+                    map.insert(name, value);
                 }
                 // A child's own JSON is never an array, so an array here is one we gathered.
                 Some(Value::Array(items)) => items.push(value),
@@ -144,8 +151,8 @@ pub fn parse(input: &str, limits: &Limits) -> Result<Element, XmlError> {
     config.check_end_names = true;
     config.expand_empty_elements = false;
 
-    // Open elements, each with its text segments: (text, from_cdata).
-    let mut stack: Vec<(Element, Vec<(String, bool)>)> = Vec::new();
+    // Open elements, each with its text as read so far.
+    let mut stack: Vec<(Element, TextBuilder)> = Vec::new();
     let mut root: Option<Element> = None;
     let mut elements = 0usize;
 
@@ -174,7 +181,7 @@ pub fn parse(input: &str, limits: &Limits) -> Result<Element, XmlError> {
                         name,
                         ..Element::default()
                     },
-                    Vec::new(),
+                    TextBuilder::default(),
                 ));
             }
             Event::Empty(start) => {
@@ -192,25 +199,25 @@ pub fn parse(input: &str, limits: &Limits) -> Result<Element, XmlError> {
                 attach(&mut stack, &mut root, element);
             }
             Event::End(_) => {
-                let (mut element, segments) = stack
+                let (mut element, text) = stack
                     .pop()
                     .ok_or_else(|| XmlError::Malformed("unexpected closing tag".into()))?;
-                element.text = normalise_text(segments);
+                element.text = text.finish();
                 attach(&mut stack, &mut root, element);
             }
             Event::Text(text) => {
                 let content = text.xml10_content();
                 match stack.last_mut() {
-                    // Leading whitespace is dropped by `normalise_text` in every case; not
+                    // Leading whitespace is dropped by `TextBuilder::finish` in every case; not
                     // storing it saves an allocation per indented child element.
-                    Some((_, segments)) if segments.is_empty() && content.trim().is_empty() => {}
-                    Some((_, segments)) => push_plain(segments, &content),
+                    Some((_, text)) if text.is_empty() && content.trim().is_empty() => {}
+                    Some((_, text)) => text.push_plain(&content),
                     None if content.trim().is_empty() => {}
                     None => return Err(outside_root(root.is_some())),
                 }
             }
             Event::CData(cdata) => match stack.last_mut() {
-                Some((_, segments)) => segments.push((cdata.into_inner().into_owned(), true)),
+                Some((_, text)) => text.push_cdata(cdata.into_inner()),
                 None => return Err(outside_root(root.is_some())),
             },
             Event::GeneralRef(reference) => {
@@ -225,7 +232,7 @@ pub fn parse(input: &str, limits: &Limits) -> Result<Element, XmlError> {
                     Err(e) => return Err(XmlError::Malformed(e.to_string())),
                 };
                 match stack.last_mut() {
-                    Some((_, segments)) => push_plain(segments, &resolved),
+                    Some((_, text)) => text.push_plain(&resolved),
                     None => return Err(outside_root(root.is_some())),
                 }
             }
@@ -248,36 +255,63 @@ fn outside_root(after_root: bool) -> XmlError {
     }
 }
 
-/// Appends plain text, merging with a preceding plain segment so that `a&amp;b` stays one run.
-fn push_plain(segments: &mut Vec<(String, bool)>, text: &str) {
-    match segments.last_mut() {
-        Some((last, false)) => last.push_str(text),
-        _ => segments.push((text.to_owned(), false)),
+/// An open element's text, normalised as it is read (see the module doc): plain runs between
+/// CDATA sections are trimmed (whitespace-only runs vanish), CDATA is kept verbatim, and text
+/// without any CDATA is trimmed as a whole. Built in place, so that the common element — one
+/// CDATA section or one plain run — costs one allocation.
+#[derive(Default)]
+struct TextBuilder {
+    /// Finished text: CDATA sections and the trimmed plain runs before them.
+    done: String,
+    /// The plain run being read (text and references since the last CDATA section).
+    plain: String,
+    /// Whether a CDATA section was seen, which changes how plain runs are normalised.
+    cdata: bool,
+}
+
+impl TextBuilder {
+    fn is_empty(&self) -> bool {
+        !self.cdata && self.plain.is_empty()
+    }
+
+    /// Appends plain text, merging with the preceding plain text so that `a&amp;b` stays one run.
+    fn push_plain(&mut self, text: &str) {
+        self.plain.push_str(text);
+    }
+
+    fn push_cdata(&mut self, text: std::borrow::Cow<'_, str>) {
+        self.flush_plain();
+        if self.done.is_empty() {
+            self.done = text.into_owned();
+        } else {
+            self.done.push_str(&text);
+        }
+        self.cdata = true;
+    }
+
+    fn flush_plain(&mut self) {
+        let trimmed = self.plain.trim();
+        if !trimmed.is_empty() {
+            self.done.push_str(trimmed);
+        }
+        self.plain.clear();
+    }
+
+    fn finish(mut self) -> String {
+        if self.cdata {
+            self.flush_plain();
+            return self.done;
+        }
+        let trimmed = self.plain.trim();
+        if trimmed.len() == self.plain.len() {
+            self.plain
+        } else {
+            trimmed.to_owned()
+        }
     }
 }
 
-fn normalise_text(mut segments: Vec<(String, bool)>) -> String {
-    // The common case — one CDATA section, e.g. a callback's <Encrypt> — moves without copying.
-    if let [(_, true)] = segments.as_slice() {
-        return segments.pop().map(|(text, _)| text).unwrap_or_default();
-    }
-    let has_cdata = segments.iter().any(|(_, cdata)| *cdata);
-    if !has_cdata {
-        return segments
-            .into_iter()
-            .map(|(s, _)| s)
-            .collect::<String>()
-            .trim()
-            .to_owned();
-    }
-    segments
-        .into_iter()
-        .filter(|(s, cdata)| *cdata || !s.trim().is_empty())
-        .map(|(s, cdata)| if cdata { s } else { s.trim().to_owned() })
-        .collect()
-}
-
-fn attach(stack: &mut [(Element, Vec<(String, bool)>)], root: &mut Option<Element>, e: Element) {
+fn attach(stack: &mut [(Element, TextBuilder)], root: &mut Option<Element>, e: Element) {
     match stack.last_mut() {
         Some((parent, _)) => parent.children.push(e),
         None => *root = Some(e),
@@ -308,6 +342,15 @@ mod tests {
                 .unwrap();
         assert_eq!(doc.child_text("Content"), Some("  a <b> & c  "));
         assert_eq!(doc.child_text("T"), Some("x & y 中"));
+    }
+
+    #[test]
+    fn normalises_mixed_plain_and_cdata_runs() {
+        let doc = p("<xml><a> x <![CDATA[ y ]]> z &amp; w <![CDATA[]]>  </a><b> 1 &lt; 2 </b><c><![CDATA[]]></c></xml>").unwrap();
+        assert_eq!(doc.child_text("a"), Some("x y z & w"));
+        assert_eq!(doc.child_text("b"), Some("1 < 2"));
+        assert_eq!(doc.child_text("c"), Some(""));
+        assert_eq!(doc.to_json(), doc.clone().into_json());
     }
 
     #[test]

@@ -105,6 +105,7 @@ pub struct TokenService {
     options: TokenOptions,
     memory: Mutex<HashMap<TokenKey, Token>>,
     last_used: Mutex<HashMap<TokenKey, i64>>,
+    rejected: Mutex<HashMap<TokenKey, String>>,
     flights: SingleFlight<TokenKey, Result<Token, TokenError>>,
     breaker: Breaker,
     proxy_http: reqwest::Client,
@@ -137,6 +138,7 @@ impl TokenService {
             options,
             memory: Mutex::new(HashMap::new()),
             last_used: Mutex::new(HashMap::new()),
+            rejected: Mutex::new(HashMap::new()),
             flights: SingleFlight::default(),
             proxy_http: reqwest::Client::builder()
                 .connect_timeout(Duration::from_secs(5))
@@ -180,14 +182,29 @@ impl TokenService {
         {
             return Ok(token);
         }
-        self.flights
+        let token = self
+            .flights
             .run(key, || self.load(key.clone(), ahead))
-            .await
+            .await?;
+        if self.is_rejected(key, &token) {
+            // The flight we joined read the store before this token was rejected: load again.
+            return self
+                .flights
+                .run(key, || self.load(key.clone(), ahead))
+                .await;
+        }
+        Ok(token)
     }
 
     /// The platform rejected `value` for `key`: forget it in memory and in the store, but only
     /// if it is still the current token (compare-and-delete).
     pub async fn invalidate(&self, key: &TokenKey, value: &str) {
+        {
+            // Remember the rejected value first: a load that read the store before the delete
+            // below lands must not put it back into memory.
+            let mut rejected = self.rejected.lock().unwrap_or_else(|p| p.into_inner());
+            rejected.insert(key.clone(), value.to_owned());
+        }
         {
             let mut memory = self.memory.lock().unwrap_or_else(|p| p.into_inner());
             if memory.get(key).is_some_and(|t| t.value == value) {
@@ -218,7 +235,16 @@ impl TokenService {
 
     fn cached(&self, key: &TokenKey) -> Option<Token> {
         let memory = self.memory.lock().unwrap_or_else(|p| p.into_inner());
-        memory.get(key).cloned()
+        memory
+            .get(key)
+            .cloned()
+            .filter(|t| !self.is_rejected(key, t))
+    }
+
+    /// Whether the platform rejected `token` (it is never handed out again unless refetched).
+    fn is_rejected(&self, key: &TokenKey, token: &Token) -> bool {
+        let rejected = self.rejected.lock().unwrap_or_else(|p| p.into_inner());
+        rejected.get(key).is_some_and(|v| *v == token.value)
     }
 
     fn remember(&self, key: &TokenKey, token: &Token) {
@@ -232,11 +258,13 @@ impl TokenService {
             .get_token(key.as_str())
             .await
             .map_err(TokenError::storage)?;
-        Ok(stored.map(|s| Token {
-            value: s.value.expose().to_owned(),
-            expires_at: s.expires_at / 1000,
-            fetched_at: s.fetched_at / 1000,
-        }))
+        Ok(stored
+            .map(|s| Token {
+                value: s.value.expose().to_owned(),
+                expires_at: s.expires_at / 1000,
+                fetched_at: s.fetched_at / 1000,
+            })
+            .filter(|t| !self.is_rejected(key, t)))
     }
 
     /// The part behind the single flight: store → lock → store → fetch → store.
@@ -312,6 +340,13 @@ impl TokenService {
             .put_token(key.as_str(), &token.value, token.expires_at * 1000)
             .await
             .map_err(TokenError::storage)?;
+        {
+            // The platform handed this value out again: it is current, whatever was said before.
+            let mut rejected = self.rejected.lock().unwrap_or_else(|p| p.into_inner());
+            if rejected.get(key).is_some_and(|v| *v == token.value) {
+                rejected.remove(key);
+            }
+        }
         self.remember(key, &token);
         self.count(key, "fetched");
         tracing::info!(key = %key, expires_in = fetched.expires_in, "token fetched");

@@ -66,7 +66,7 @@ macro_rules! gateway_on_both_backends {
 }
 
 use serde_json::{Value, json};
-use wxgate_sim::world::{SimApp, SimCorp, SimOfficialAccount};
+use wxgate_sim::world::{SimApp, SimCorp, SimOfficialAccount, SimSuite};
 use wxgate_sim::{SimHandle, SimOptions, World};
 
 pub const CORP: &str = "wwacme0000000001";
@@ -101,6 +101,15 @@ pub fn world() -> World {
             encoding_aes_key: "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG".into(),
             open_platform: None,
             trusted_domains: Vec::new(),
+        }],
+        suites: vec![SimSuite {
+            name: "crm".into(),
+            suite_id: SUITE_ID.into(),
+            suite_secret: "crm-suite-secret".into(),
+            token: "hJ4kW8sQ2m".into(),
+            encoding_aes_key: "XpfKtHF4vUCsMehGAkWvj7FAc9QeWJKY40uvSwMFLZD".into(),
+            provider_corp_id: None,
+            provider_secret: None,
         }],
         ..World::default()
     }

@@ -34,7 +34,7 @@ impl Fields {
         match trimmed.as_bytes().first() {
             Some(b'<') => {
                 let root = xml::parse(trimmed, &limits)?;
-                match root.to_json() {
+                match root.into_json() {
                     Value::Object(map) => Ok(Fields::from_map(map)),
                     // `<xml></xml>`: no fields at all; the parser reports the missing ones.
                     _ => Ok(Fields::default()),
