@@ -92,10 +92,17 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
     for webhook in &config.webhooks {
         if let Some(addr) = local_sink_addr(&webhook.url) {
             let path = url_path(&webhook.url);
+            let secret = webhook.secret.expose().to_owned();
             let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
                 format!("starting the webhook sink on {addr} (is the port free?)")
             })?;
-            let app = Router::new().route(&path, post(print_event));
+            let app = Router::new().route(
+                &path,
+                post(move |headers: HeaderMap, body: Bytes| {
+                    let secret = secret.clone();
+                    async move { print_event(&secret, headers, body) }
+                }),
+            );
             sinks.push(tokio::spawn(async move {
                 let _ = axum::serve(listener, app).await;
             }));
@@ -158,8 +165,9 @@ fn url_path(url: &str) -> String {
     }
 }
 
-/// The sink: prints each event, pretty, with its type and id.
-async fn print_event(headers: HeaderMap, body: Bytes) -> &'static str {
+/// The sink: verifies the `Wxgate-Signature` as a business backend must, then prints each
+/// event, pretty, with its type and id.
+fn print_event(secret: &str, headers: HeaderMap, body: Bytes) -> &'static str {
     let header = |name: &str| {
         headers
             .get(name)
@@ -171,8 +179,22 @@ async fn print_event(headers: HeaderMap, body: Bytes) -> &'static str {
         .ok()
         .and_then(|v| serde_json::to_string_pretty(&v).ok())
         .unwrap_or_else(|| String::from_utf8_lossy(&body).into_owned());
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default();
+    let signature = match wxgate_gateway::webhook_signature::verify(
+        secret.as_bytes(),
+        &header(wxgate_gateway::webhook_signature::SIGNATURE_HEADER),
+        &body,
+        now,
+        300,
+    ) {
+        Ok(()) => "signature ok".to_owned(),
+        Err(e) => format!("SIGNATURE INVALID: {e}"),
+    };
     println!(
-        "── webhook event {} ({}), attempt {} ──\n{pretty}",
+        "── webhook event {} ({}), attempt {}, {signature} ──\n{pretty}",
         header("wxgate-event-type"),
         header("wxgate-event-id"),
         header("wxgate-delivery-attempt"),
