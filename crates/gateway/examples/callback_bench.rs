@@ -39,7 +39,12 @@ fn usage() -> ! {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["serve", dir, gw, floor] => serve(dir, port(gw), port(floor)),
         ["gen", out, n, first] => generate(out, number(n), number(first)),
         _ => usage(),
