@@ -58,6 +58,22 @@ impl Serialize for SimSecret {
     }
 }
 
+/// Serialises a callback Token as `***` (it signs callbacks, so it is a secret too).
+fn redact<S: serde::Serializer>(_: &str, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str("***")
+}
+
+/// [`redact`] for an optional Token (`null` stays `null`).
+fn redact_optional<S: serde::Serializer>(
+    value: &Option<String>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(_) => serializer.serialize_str("***"),
+        None => serializer.serialize_none(),
+    }
+}
+
 /// Everything the simulated platforms know about.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct World {
@@ -153,6 +169,7 @@ pub struct SimApp {
     /// The app secret (`corpsecret`).
     pub secret: SimSecret,
     /// Callback token, when callbacks are configured.
+    #[serde(serialize_with = "redact_optional")]
     pub token: Option<String>,
     /// Callback EncodingAESKey (43 characters), when callbacks are configured.
     pub encoding_aes_key: Option<SimSecret>,
@@ -219,6 +236,7 @@ pub struct SimSuite {
     /// The suite secret.
     pub suite_secret: SimSecret,
     /// Callback token.
+    #[serde(serialize_with = "redact")]
     pub token: String,
     /// Callback EncodingAESKey.
     pub encoding_aes_key: SimSecret,
@@ -249,6 +267,7 @@ pub struct SimOfficialAccount {
     /// The AppSecret.
     pub app_secret: SimSecret,
     /// Callback token.
+    #[serde(serialize_with = "redact")]
     pub token: String,
     /// Callback EncodingAESKey.
     pub encoding_aes_key: SimSecret,
@@ -269,6 +288,7 @@ pub struct SimMiniProgram {
     /// The AppSecret.
     pub app_secret: SimSecret,
     /// Message-push token.
+    #[serde(serialize_with = "redact")]
     pub token: String,
     /// Message-push EncodingAESKey.
     pub encoding_aes_key: SimSecret,
@@ -288,6 +308,7 @@ pub struct SimWebsite {
     /// The AppSecret.
     pub app_secret: SimSecret,
     /// Token (unused by the platform for websites; kept for symmetry).
+    #[serde(serialize_with = "redact")]
     pub token: String,
     /// EncodingAESKey (kept for symmetry).
     pub encoding_aes_key: SimSecret,

@@ -295,6 +295,7 @@ async fn clock_world_and_edges() {
     for secret in [
         "acme-secret",
         "oa-secret",
+        "oa-token",
         "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
     ] {
         assert!(!world.contains(secret), "{secret} leaked");
