@@ -3,6 +3,7 @@
 //! webhooks), and the retention task that purges old events.
 
 pub mod cursor;
+pub mod emit;
 pub mod payload;
 pub mod pull;
 pub mod retention;

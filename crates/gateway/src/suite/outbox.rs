@@ -11,12 +11,13 @@
 //! suite; `raw` is empty (nothing was received verbatim).
 
 use serde_json::{Value, json};
-use wxgate_store::{Accepted, NewEvent};
+use wxgate_store::Accepted;
 
 use crate::registry::AppEntry;
 use crate::state::Gateway;
+use crate::events::{self, emit::InternalEvent};
+pub(crate) use crate::events::emit::now_ms;
 use crate::suite::SuiteError;
-use crate::webhook_id::webhook_id;
 
 /// A corp authorised the suite.
 pub const CORP_AUTHORIZED: &str = "suite.corp_authorized";
@@ -36,14 +37,7 @@ pub async fn emit(
     dedup_key: String,
     data: Value,
 ) -> Result<Accepted, SuiteError> {
-    let webhooks = gateway
-        .config
-        .webhooks
-        .iter()
-        .filter(|h| h.wants(event_type))
-        .map(webhook_id)
-        .collect();
-    let event = NewEvent {
+    let event = InternalEvent {
         app: suite.name.clone(),
         event_type: event_type.to_owned(),
         source: json!({
@@ -53,23 +47,7 @@ pub async fn emit(
             "corp_id": corp_id,
         }),
         dedup_key,
-        received_at: now_ms(),
         data,
-        raw: String::new(),
-        webhooks,
     };
-    let mut accepted = gateway.store.accept_events(vec![event]).await?;
-    gateway.outbox_ready.notify_one();
-    accepted.pop().ok_or(SuiteError::Incomplete {
-        api: "accept_events",
-        field: "result",
-    })
-}
-
-/// The wall clock in unix milliseconds.
-pub(crate) fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
+    Ok(events::emit::emit(gateway, event).await?)
 }
