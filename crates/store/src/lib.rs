@@ -4,7 +4,7 @@
 //! Everything the gateway must not lose lives here: accepted callback events with their dedup
 //! keys and the outbox of webhook deliveries (written in one transaction), the central token
 //! service's tokens and cross-instance locks, WeCom suite tickets and authorised corps, and the
-//! apps added at runtime. Every secret column is sealed with [`SecretBox`] (AES-256-GCM) before it
+//! apps added at runtime, and the account system (users, identities, roles, sessions). Every secret column is sealed with [`SecretBox`] (AES-256-GCM) before it
 //! reaches the database.
 //!
 //! The same SQL runs on both backends wherever the dialects agree; timestamps are integer unix
@@ -35,6 +35,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod accounts;
 mod apps;
 mod backend;
 mod clock;
@@ -49,6 +50,10 @@ mod store;
 mod suites;
 mod tokens;
 
+pub use accounts::{
+    Identity, IdentityKey, IdentityKind, Merge, NewSession, Session, SignIn, SignInOutcome, User,
+    UserFilter, UserStatus,
+};
 pub use apps::{AppSource, NewApp, StoredApp};
 pub use deliveries::{Delivery, DeliveryFilter, DeliveryStatus, DueDelivery, OutboxLag};
 pub use error::StoreError;
