@@ -60,6 +60,7 @@ pub fn router(gateway: Gateway) -> Router {
         .merge(crate::webhook::admin::routes())
         .merge(crate::events::routes())
         .merge(crate::suite::api::routes())
+        .merge(crate::accounts::routes())
         .with_state(gateway)
 }
 
