@@ -22,6 +22,7 @@
 //! | [`webhook`] | delivering events to business webhooks; the outbox admin API |
 //! | [`events`] | the event JSON, the pull API and the event stream |
 //! | [`accounts`] | users, identities, sign-in with merging, browser sessions, the users admin API |
+//! | [`login`] | browser login: `/login`, the WeCom / WeChat flows and their callbacks, `/me`, `/logout` |
 //! | [`suite`] | the third-party suite lifecycle: installs, authorised corps, permanent codes |
 
 pub mod accounts;
@@ -31,6 +32,7 @@ pub mod callback;
 pub mod error;
 pub mod events;
 pub mod health;
+pub mod login;
 pub mod metrics;
 pub mod registry;
 pub mod server;

@@ -61,6 +61,7 @@ pub fn router(gateway: Gateway) -> Router {
         .merge(crate::events::routes())
         .merge(crate::suite::api::routes())
         .merge(crate::accounts::routes())
+        .merge(crate::login::routes(&gateway))
         .with_state(gateway)
 }
 
@@ -97,7 +98,9 @@ pub async fn build(
     token::refresher::spawn(tokens.clone(), shutdown.clone());
     let outbox_ready = Arc::new(tokio::sync::Notify::new());
     let callbacks = crate::callback::Callbacks::start(store.clone(), outbox_ready.clone());
+    let login = crate::login::LoginService::new(&config);
     let gateway = Gateway::new(Shared {
+        login,
         config: Arc::new(config),
         registry,
         store,

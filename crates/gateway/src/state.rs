@@ -35,6 +35,8 @@ pub struct Shared {
     pub tokens: Arc<TokenService>,
     /// The callback services (the batching event writer, the passive-reply client).
     pub callbacks: crate::callback::Callbacks,
+    /// Browser login: the `return_to` policy and the login rate limiter.
+    pub login: crate::login::LoginService,
 }
 
 /// A cheap, cloneable handle on the gateway's state (axum's `State`).
