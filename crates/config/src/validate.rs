@@ -840,9 +840,11 @@ fn listing<'a>(names: impl Iterator<Item = &'a str>) -> String {
     }
 }
 
-/// A path on this host: starts with one `/`, no backslash, no control characters.
+/// A path on this host: ASCII (percent-encoded), starts with one `/`, no backslash, no control
+/// characters.
 fn return_to_shape_ok(path: &str) -> bool {
     path.starts_with('/')
+        && path.is_ascii()
         && !path.starts_with("//")
         && !path.contains('\\')
         && !path.chars().any(|c| c.is_control() || c.is_whitespace())

@@ -245,6 +245,9 @@ mod cases {
         );
         assert_eq!(keys[1], format!("wecom_user:{CORP}:u-zhang"));
         assert_eq!(me["session"]["method"], "wecom_3rd:crm");
+        // snsapi_privateinfo: getuserdetail3rd brought what the third-party view of the
+        // directory hides.
+        assert_eq!(me["user"]["picture"], "https://wework.qpic.cn/u-zhang/0");
         // A member outside the install's visible range.
         let other = env.browser(WECOM_UA);
         let page = other

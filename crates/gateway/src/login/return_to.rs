@@ -1,9 +1,10 @@
 //! Where a finished login (or a logout) may send the browser: no open redirects.
 //!
-//! Accepted: a path on this gateway (`/oauth2/authorize?…`: starts with one `/`, not `//`, no
-//! backslash, no control characters — browsers read `//host` and `/\host` as another host), or an
-//! absolute `http(s)` URL without credentials whose origin (scheme, host, port) is `[server]
-//! public_url`'s or one of `[login] return_to_origins`. Everything else is refused.
+//! Accepted: a path on this gateway (`/oauth2/authorize?…`: percent-encoded ASCII starting with
+//! one `/`, not `//`, no backslash, no control characters — browsers read `//host` and `/\host`
+//! as another host), or an absolute `http(s)` URL without credentials whose origin (scheme, host,
+//! port) is `[server] public_url`'s or one of `[login] return_to_origins`. Everything else is
+//! refused.
 
 use url::Url;
 
@@ -60,7 +61,8 @@ impl ReturnToPolicy {
             return Err(ReturnToError::Malformed(raw.to_owned()));
         }
         if raw.starts_with('/') {
-            if raw.starts_with("//") {
+            // A path must already be percent-encoded (it goes into a Location header as is).
+            if raw.starts_with("//") || !raw.is_ascii() {
                 return Err(ReturnToError::Malformed(raw.to_owned()));
             }
             return Ok(raw.to_owned());
@@ -114,6 +116,7 @@ mod tests {
             "\\\\evil.com",
             "/ok\r\nSet-Cookie: a=b",
             "/a b",
+            "/路径",
             "javascript:alert(1)",
             "evil.com/x",
             "data:text/html,hi",

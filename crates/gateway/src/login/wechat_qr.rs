@@ -2,7 +2,8 @@
 //! `/connect/qrconnect?appid=APPID&redirect_uri=…&response_type=code&scope=snsapi_login&state=…
 //! #wechat_redirect`, the person scans the QR code with WeChat and confirms, and the browser comes
 //! back with a `code` for `sns/oauth2/access_token` — the same exchange as Official Account OAuth
-//! ([`wechat_oauth::complete`]), with the unionid and `sns/userinfo` always available.
+//! ([`wechat_oauth::complete`](crate::login::wechat_oauth::complete)), with the unionid and
+//! `sns/userinfo` always available.
 
 use crate::login::error::LoginError;
 use crate::login::flow::{Flow, encode, redirect_uri};

@@ -2,7 +2,8 @@
 //! browser goes to `/wwlogin/sso/login?login_type=CorpApp&appid=CORPID&agentid=…&redirect_uri=…
 //! &state=…`, the member scans the QR code with the WeCom app (or confirms in the desktop
 //! client), and the browser comes back with a `code` for `auth/getuserinfo` — from there it is
-//! the same exchange and member check as WeCom OAuth ([`wecom_oauth::complete`]).
+//! the same exchange and member check as WeCom OAuth
+//! ([`wecom_oauth::complete`](crate::login::wecom_oauth::complete)).
 
 use crate::login::error::LoginError;
 use crate::login::flow::{Flow, encode, redirect_uri};
