@@ -36,7 +36,7 @@ pub use app_ref::AppRef;
 pub use error::{ConfigError, ConfigIssue};
 pub use interpolate::{InterpolationError, interpolate};
 pub use secret::{REDACTED, Secret};
-pub use server::DEFAULT_EVENT_RETENTION_DAYS;
+pub use server::{DEFAULT_EVENT_RETENTION_DAYS, DEFAULT_JSSDK_REQUESTS_PER_MINUTE};
 pub use server::{DEFAULT_CALLBACK_TIMESTAMP_WINDOW_SECS, DEFAULT_MAX_BODY_BYTES, Server};
 pub use sim::{Sim, SimApp, SimCorp};
 pub use storage::Storage;
