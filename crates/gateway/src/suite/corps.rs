@@ -188,9 +188,9 @@ pub async fn revoke(gateway: &Gateway, suite: &AppEntry, corp_id: &str) -> Resul
         return Ok(());
     };
     gateway.store.revoke_auth_corp(suite_id, corp_id).await?;
-    gateway
-        .tokens
-        .forget(&TokenKey::auth_corp(suite_id, corp_id));
+    for key in crate::token::keys::auth_corp_keys(suite_id, corp_id) {
+        gateway.tokens.forget(&key);
+    }
     outbox::emit(
         gateway,
         suite,

@@ -13,10 +13,10 @@
 use serde_json::{Value, json};
 use wxgate_store::Accepted;
 
+pub(crate) use crate::events::emit::now_ms;
+use crate::events::{self, emit::InternalEvent};
 use crate::registry::AppEntry;
 use crate::state::Gateway;
-use crate::events::{self, emit::InternalEvent};
-pub(crate) use crate::events::emit::now_ms;
 use crate::suite::SuiteError;
 
 /// A corp authorised the suite.
