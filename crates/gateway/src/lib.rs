@@ -22,6 +22,7 @@
 //! | [`webhook`] | delivering events to business webhooks; the outbox admin API |
 //! | [`events`] | the event JSON, the pull API and the event stream |
 //! | [`suite`] | the third-party suite lifecycle: installs, authorised corps, permanent codes |
+//! | [`jssdk`] | JS-SDK signatures for pages, and the drop-in `/sdk/jssdk.js` |
 
 pub mod admin;
 pub mod admin_auth;
@@ -29,6 +30,7 @@ pub mod callback;
 pub mod error;
 pub mod events;
 pub mod health;
+pub mod jssdk;
 pub mod metrics;
 pub mod registry;
 pub mod server;

@@ -35,6 +35,8 @@ pub struct Shared {
     pub tokens: Arc<TokenService>,
     /// The callback services (the batching event writer, the passive-reply client).
     pub callbacks: crate::callback::Callbacks,
+    /// The per-client limit of the public JS-SDK signature endpoints.
+    pub jssdk_limiter: Arc<crate::jssdk::rate_limit::ClientRateLimiter>,
 }
 
 /// A cheap, cloneable handle on the gateway's state (axum's `State`).

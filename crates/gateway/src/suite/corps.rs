@@ -3,7 +3,6 @@
 
 use serde::Serialize;
 use serde_json::{Value, json};
-use wxgate_client::TokenKey;
 use wxgate_client::wecom::suite::{AuthInfoResponse, PermanentCode};
 use wxgate_store::{AuthCorp, AuthCorpState, NewAuthCorp, Secret};
 

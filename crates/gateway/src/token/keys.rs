@@ -160,6 +160,7 @@ mod tests {
             callback: None,
             trusted_domains: vec![],
             jsapi_list: vec![],
+            cors_origins: vec![],
             open_platform: None,
         }
     }
