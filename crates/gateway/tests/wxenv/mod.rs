@@ -129,6 +129,11 @@ pub struct Env {
 
 impl Env {
     pub async fn start(db: &TestDb, options: Options) -> Env {
+        Env::start_on(db, options, 0).await
+    }
+
+    /// Like [`Env::start`], with the gateway on 127.0.0.1:`port`.
+    pub async fn start_on(db: &TestDb, options: Options, port: u16) -> Env {
         let world = World::from_config(
             &Config::from_toml_str(
                 &config_text(&db.url, "http://127.0.0.1:1", &options),
@@ -157,7 +162,7 @@ impl Env {
             config,
             GatewayOptions {
                 secrets: db.secrets(),
-                listen: Some("127.0.0.1:0".parse().unwrap()),
+                listen: Some(format!("127.0.0.1:{port}").parse().unwrap()),
             },
         )
         .await
