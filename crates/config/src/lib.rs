@@ -14,6 +14,7 @@
 //! # Ok::<(), wxgate_config::ConfigError>(())
 //! ```
 
+mod accounts;
 mod app_ref;
 mod error;
 mod interpolate;
@@ -32,6 +33,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+pub use accounts::{Accounts, DEFAULT_SESSION_TTL_HOURS};
 pub use app_ref::AppRef;
 pub use error::{ConfigError, ConfigIssue};
 pub use interpolate::{InterpolationError, interpolate};
@@ -82,6 +84,9 @@ pub struct Config {
     /// `[sim]`.
     #[serde(default)]
     pub sim: Sim,
+    /// `[accounts]`.
+    #[serde(default)]
+    pub accounts: Accounts,
 }
 
 impl Config {

@@ -18,6 +18,7 @@ pub(crate) fn validate(config: &Config) -> Vec<ConfigIssue> {
     v.wechat(config);
     v.webhooks(config);
     v.sim(config);
+    v.accounts(config);
     v.unique_names();
     v.issues
 }
@@ -606,6 +607,22 @@ impl Validator {
             if let Some(label) = &s.open_platform {
                 self.label(&format!("{base}.open_platform"), label);
             }
+        }
+    }
+
+    fn accounts(&mut self, c: &Config) {
+        let a = &c.accounts;
+        if a.session_ttl_hours == 0 || a.session_ttl_hours > 24 * 366 {
+            self.issue(
+                "accounts.session_ttl_hours",
+                "must be between 1 and 8784 (a year); the default is 168 (a week)",
+            );
+        }
+        if a.default_open_platform.trim().is_empty() {
+            self.issue(
+                "accounts.default_open_platform",
+                "must not be empty (default `wechat`)",
+            );
         }
     }
 

@@ -4,9 +4,9 @@
 //! Everything the gateway must not lose lives here: accepted callback events with their dedup
 //! keys and the outbox of webhook deliveries (written in one transaction), the central token
 //! service's tokens and cross-instance locks, WeCom suite tickets and authorised corps, the
-//! apps added at runtime, the record of sent messages (with idempotency keys) and the media
-//! cache. Every secret column is sealed with [`SecretBox`] (AES-256-GCM) before it reaches the
-//! database.
+//! apps added at runtime, the account system (users, identities, roles, sessions), the record of
+//! sent messages (with idempotency keys) and the media cache. Every secret column is sealed with
+//! [`SecretBox`] (AES-256-GCM) before it reaches the database.
 //!
 //! The same SQL runs on both backends wherever the dialects agree; timestamps are integer unix
 //! milliseconds and JSON is stored as TEXT, so rows decode identically on both.
@@ -36,6 +36,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod accounts;
 mod apps;
 mod backend;
 mod clock;
@@ -52,6 +53,10 @@ mod store;
 mod suites;
 mod tokens;
 
+pub use accounts::{
+    Identity, IdentityKey, IdentityKind, Merge, NewSession, Session, SignIn, SignInOutcome, User,
+    UserFilter, UserStatus,
+};
 pub use apps::{AppSource, NewApp, StoredApp};
 pub use deliveries::{Delivery, DeliveryFilter, DeliveryStatus, DueDelivery, OutboxLag};
 pub use error::StoreError;
