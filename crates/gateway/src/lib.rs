@@ -23,6 +23,7 @@
 //! | [`events`] | the event JSON, the pull API and the event stream |
 //! | [`suite`] | the third-party suite lifecycle: installs, authorised corps, permanent codes |
 //! | [`jssdk`] | JS-SDK signatures for pages, and the drop-in `/sdk/jssdk.js` |
+//! | [`messages`] | sending WeCom app, robot, template and subscribe messages; the send record |
 
 pub mod admin;
 pub mod admin_auth;
@@ -31,6 +32,7 @@ pub mod error;
 pub mod events;
 pub mod health;
 pub mod jssdk;
+pub mod messages;
 pub mod metrics;
 pub mod registry;
 pub mod server;

@@ -61,6 +61,7 @@ pub fn router(gateway: Gateway) -> Router {
         .merge(crate::events::routes())
         .merge(crate::suite::api::routes())
         .merge(crate::jssdk::routes())
+        .merge(crate::messages::routes())
         .with_state(gateway)
 }
 
