@@ -24,6 +24,7 @@
 //! | [`suite`] | the third-party suite lifecycle: installs, authorised corps, permanent codes |
 //! | [`jssdk`] | JS-SDK signatures for pages, and the drop-in `/sdk/jssdk.js` |
 //! | [`messages`] | sending WeCom app, robot, template and subscribe messages; the send record |
+//! | [`media`] | media uploads for messages, with the content-hash media_id cache |
 
 pub mod admin;
 pub mod admin_auth;
@@ -32,6 +33,7 @@ pub mod error;
 pub mod events;
 pub mod health;
 pub mod jssdk;
+pub mod media;
 pub mod messages;
 pub mod metrics;
 pub mod registry;

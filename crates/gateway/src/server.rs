@@ -62,6 +62,7 @@ pub fn router(gateway: Gateway) -> Router {
         .merge(crate::suite::api::routes())
         .merge(crate::jssdk::routes())
         .merge(crate::messages::routes())
+        .merge(crate::media::routes())
         .with_state(gateway)
 }
 
