@@ -38,7 +38,7 @@ pub fn check(app: &AppEntry, headers: &HeaderMap) -> Result<Option<HeaderValue>,
         return Ok(None);
     };
     let text = origin.to_str().unwrap_or_default().to_ascii_lowercase();
-    if allowed_origins(app).iter().any(|o| *o == text) {
+    if allowed_origins(app).contains(&text) {
         Ok(Some(origin.clone()))
     } else {
         Err(ApiError::new(

@@ -92,7 +92,7 @@ pub async fn recall_msgid(
         &gateway,
         &app,
         request.corp_id.as_deref(),
-        &[request.msgid.clone()],
+        std::slice::from_ref(&request.msgid),
     )
     .await?;
     Ok(Json(json!({"recalled": [request.msgid]})))
