@@ -348,11 +348,15 @@ async fn rate_limited_per_client(db: &TestDb) {
     let (status, answer, headers) = env
         .public_post(
             "/api/v1/apps/acme-app/jssdk-agent-config",
-            None,
+            Some("https://app.example.com"),
             body.clone(),
         )
         .await;
     assert_eq!(status, 429, "{answer}");
+    assert_eq!(
+        headers["access-control-allow-origin"],
+        "https://app.example.com"
+    );
     assert_eq!(answer["error"]["code"], "rate_limited");
     let retry: u64 = headers["retry-after"].to_str().unwrap().parse().unwrap();
     assert!((1..=60).contains(&retry), "{retry}");

@@ -1,6 +1,6 @@
 //! The two public signature endpoints. No admin key (pages call them from the browser), but each
-//! request passes, in order: the per-client rate limit (429), the app lookup (404), the app's
-//! CORS origins (403), the body (400), the trusted-domain check of the page URL (403).
+//! request passes, in order: the app lookup (404), the app's CORS origins (403), the per-client
+//! rate limit (429), the body (400), the trusted-domain check of the page URL (403).
 //!
 //! * `POST /api/v1/apps/{name}/jssdk-config {"url", "corp_id"?}` → what `wx.config` needs;
 //! * `POST /api/v1/apps/{name}/jssdk-agent-config {"url", "corp_id"?}` → what `wx.agentConfig`
@@ -48,15 +48,6 @@ fn rate_limited(wait: std::time::Duration) -> Response {
 
 async fn handle(gateway: Gateway, name: String, request: Request, which: Which) -> Response {
     let (parts, body) = request.into_parts();
-    let peer = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip());
-    if let Some(client) = gateway.jssdk_limiter.client(peer, &parts.headers)
-        && let Err(wait) = gateway.jssdk_limiter.check(client)
-    {
-        return rate_limited(wait);
-    }
     let Some(app) = gateway.registry.get(&name) else {
         return ApiError::unknown_app(&name).into_response();
     };
@@ -64,6 +55,16 @@ async fn handle(gateway: Gateway, name: String, request: Request, which: Which) 
         Ok(origin) => origin,
         Err(e) => return e.into_response(),
     };
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    if let Some(client) = gateway.jssdk_limiter.client(peer, &parts.headers)
+        && let Err(wait) = gateway.jssdk_limiter.check(client)
+    {
+        // With the CORS headers, so the page can read why.
+        return cors::allow(rate_limited(wait), origin);
+    }
     let answer = async {
         let bytes = axum::body::to_bytes(body, MAX_BODY).await.map_err(|_| {
             ApiError::bad_request(format!(
