@@ -184,6 +184,21 @@ async fn app_messages_are_split_and_merged(db: &TestDb) {
         .await;
     assert_eq!(rest["messages"].as_array().unwrap().len(), 1);
     assert_eq!(rest["messages"][0]["id"], id);
+    let metrics = env
+        .http
+        .get(env.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for line in [
+        r#"wxgate_messages_total{channel="wecom_app",status="sent"} 2"#,
+        r#"wxgate_messages_total{channel="wecom_app",status="failed"} 1"#,
+    ] {
+        assert!(metrics.contains(line), "{line} in {metrics}");
+    }
     env.stop().await;
 }
 

@@ -138,6 +138,9 @@ where
             error.as_ref(),
         )
         .await?;
+    gateway
+        .metrics
+        .message(&finished.channel, finished.status.as_str());
     match (outcome.status, outcome.error) {
         (SendStatus::Failed, Some(e)) => Err(e.prefixed(&format!("send {} failed: ", finished.id))),
         _ => Ok(record_json(&finished, false)),
