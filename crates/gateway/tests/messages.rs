@@ -11,7 +11,8 @@ use base64::Engine;
 use common::TestDb;
 use serde_json::{Value, json};
 use wxenv::{CORP, Env, MINI, OA, Options, ROBOT_KEY};
-use wxgate_store::{IdentityKey, IdentityKind, SignIn};
+use wxgate_gateway::messages::record::{SendSpec, request_hash};
+use wxgate_store::{IdentityKey, IdentityKind, NewMessageSend, SendClaim, SignIn};
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDRgateway-test-image";
 const AMR: &[u8] = b"#!AMR\n\x3c\x48\xf5\x1f\x96\x66\x79\xe1";
@@ -751,7 +752,126 @@ async fn suite_corps(db: &TestDb) {
     env.stop().await;
 }
 
+async fn sends_in_progress_and_abandoned(db: &TestDb) {
+    let env = Env::start(db, Options::default()).await;
+    let users = env.userids();
+    // The platform takes 3 s to answer message/send.
+    env.sim_control(
+        "faults",
+        json!({"latency_ms": 3000, "paths": ["/cgi-bin/message/send"]}),
+    )
+    .await;
+    let request = text(json!({"users": [users[0]]}), "slow");
+    let first = {
+        let http = env.http.clone();
+        let url = env.url("/api/v1/apps/acme-app/messages");
+        let request = request.clone();
+        tokio::spawn(async move {
+            http.post(url)
+                .bearer_auth(wxenv::ADMIN_KEY)
+                .header("idempotency-key", "slow-1")
+                .json(&request)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        })
+    };
+    let mut pending = Value::Null;
+    for _ in 0..300 {
+        let (_, list) = env.admin_get("/api/v1/messages?status=pending").await;
+        if !list["messages"].as_array().unwrap().is_empty() {
+            pending = list;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(pending["messages"][0]["status"], "pending", "{pending}");
+    let (status, answer) = env
+        .admin_post_once("/api/v1/apps/acme-app/messages", "slow-1", request.clone())
+        .await;
+    assert_eq!(
+        (status, answer["error"]["code"].as_str()),
+        (409, Some("in_progress")),
+        "{answer}"
+    );
+    assert_eq!(first.await.unwrap(), 200);
+    let (status, replay) = env
+        .admin_post_once("/api/v1/apps/acme-app/messages", "slow-1", request.clone())
+        .await;
+    assert_eq!((status, replay["replayed"].as_bool()), (200, Some(true)));
+    assert_eq!(sent(&env, "wecom_app").await.len(), 1);
+
+    // A caller that gives up mid-send does not cancel the send: it is recorded.
+    let impatient = env
+        .http
+        .post(env.url("/api/v1/apps/acme-app/messages"))
+        .bearer_auth(wxenv::ADMIN_KEY)
+        .header("idempotency-key", "impatient-1")
+        .json(&text(json!({"users": [users[2]]}), "later"))
+        .timeout(std::time::Duration::from_millis(200))
+        .send()
+        .await;
+    assert!(impatient.is_err(), "the caller timed out");
+    let mut finished = Value::Null;
+    for _ in 0..1000 {
+        let (_, list) = env.admin_get("/api/v1/messages?status=sent").await;
+        if list["messages"].as_array().unwrap().len() == 2 {
+            finished = list;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(
+        finished["messages"][0]["idempotency_key"], "impatient-1",
+        "{finished}"
+    );
+
+    // A send left pending by a gateway that stopped mid-send: its outcome is unknown.
+    let lost = text(json!({"users": [users[1]]}), "lost");
+    let spec = SendSpec {
+        app: "acme-app".into(),
+        channel: "wecom_app",
+        msgtype: "text".into(),
+        request: lost.clone(),
+    };
+    let claim = env
+        .gw
+        .gateway
+        .store
+        .claim_message_send(&NewMessageSend {
+            app: spec.app.clone(),
+            channel: spec.channel.into(),
+            msgtype: spec.msgtype.clone(),
+            idempotency_key: Some("lost-1".into()),
+            request_hash: request_hash(&spec),
+            request: lost.clone(),
+        })
+        .await
+        .unwrap();
+    assert!(matches!(claim, SendClaim::Claimed(_)));
+    let aged = db
+        .raw_texts("UPDATE message_sends SET updated_at = 0 WHERE status = 'pending' RETURNING id")
+        .await;
+    assert_eq!(aged.len(), 1, "{aged:?}");
+    let (status, answer) = env
+        .admin_post_once(
+            "/api/v1/apps/acme-app/messages",
+            "lost-1",
+            text(json!({"users": [users[1]]}), "lost"),
+        )
+        .await;
+    assert_eq!(
+        (status, answer["error"]["code"].as_str()),
+        (409, Some("outcome_unknown")),
+        "{answer}"
+    );
+    env.stop().await;
+}
+
 cases_on_both_backends! {
+    sends_in_progress_answer_409 => sends_in_progress_and_abandoned;
     app_messages_beyond_the_limits_are_split_and_merged => app_messages_are_split_and_merged;
     an_idempotency_key_sends_once_and_sends_can_be_recalled => idempotency_and_recall;
     every_msgtype_with_media_and_the_media_cache => every_msgtype_and_media;

@@ -4,13 +4,11 @@
 //! After that the same content is uploaded again, transparently, and the cache updated.
 //! Permanent image URLs (`uploadimg`) never expire.
 
-use axum::http::StatusCode;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use wxgate_client::WecomApi;
 use wxgate_client::wecom::media::{MediaType, Upload};
 use wxgate_client::wecom::robot::{RobotApi, RobotMediaType};
-
 use wxgate_store::CachedMedia;
 
 use crate::error::ApiError;
@@ -167,9 +165,7 @@ pub async fn upload(
                 .media_id
         }
         (Uploader::Robot { .. }, _) => {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "bad_request",
+            return Err(ApiError::bad_request(
                 "robots take `file` and `voice` uploads (images go inline as base64)",
             ));
         }

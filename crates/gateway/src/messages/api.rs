@@ -23,6 +23,22 @@ use crate::messages::{error, robot, wechat, wecom};
 use crate::registry::AppKind;
 use crate::state::Gateway;
 
+/// Runs a send in its own task: a caller that disconnects (or times out) mid-send does not cancel
+/// it half way, so the platform's answers are always recorded.
+async fn detached<F>(send: F) -> Result<Value, ApiError>
+where
+    F: std::future::Future<Output = Result<Value, ApiError>> + Send + 'static,
+{
+    tokio::spawn(send).await.unwrap_or_else(|e| {
+        tracing::error!(error = %e, "a message send task failed");
+        Err(ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the send stopped unexpectedly; look at GET /api/v1/messages before retrying",
+        ))
+    })
+}
+
 fn json_body(body: &[u8]) -> Result<Value, ApiError> {
     serde_json::from_slice(body)
         .map_err(|e| ApiError::bad_request(format!("the body is not JSON: {e}")))
@@ -42,14 +58,19 @@ pub async fn send(
         .ok_or_else(|| error::unknown_app(&name))?;
     let key = idempotency_key(&headers)?;
     let body = json_body(&body)?;
-    let answer = match app.kind {
-        AppKind::WecomApp { .. } | AppKind::Suite { .. } => {
-            wecom::send(&gateway, app, &body, key).await?
+    let answer = detached(async move {
+        match app.kind {
+            AppKind::WecomApp { .. } | AppKind::Suite { .. } => {
+                wecom::send(&gateway, app, &body, key).await
+            }
+            AppKind::OfficialAccount { .. } => {
+                wechat::send_template(&gateway, app, &body, key).await
+            }
+            AppKind::MiniProgram { .. } => wechat::send_subscribe(&gateway, app, &body, key).await,
+            ref other => Err(error::wrong_kind(&name, other.name())),
         }
-        AppKind::OfficialAccount { .. } => wechat::send_template(&gateway, app, &body, key).await?,
-        AppKind::MiniProgram { .. } => wechat::send_subscribe(&gateway, app, &body, key).await?,
-        ref other => return Err(error::wrong_kind(&name, other.name())),
-    };
+    })
+    .await?;
     Ok(Json(answer))
 }
 
@@ -63,7 +84,8 @@ pub async fn send_robot(
 ) -> Result<Json<Value>, ApiError> {
     let key = idempotency_key(&headers)?;
     let body = json_body(&body)?;
-    Ok(Json(robot::send(&gateway, &name, body, key).await?))
+    let answer = detached(async move { robot::send(&gateway, &name, body, key).await }).await?;
+    Ok(Json(answer))
 }
 
 /// Body of `…/messages/recall`.

@@ -1,8 +1,10 @@
 //! Every send is recorded, and an `Idempotency-Key` makes it happen once: the send is claimed in
 //! the store before anything goes upstream, its outcome written after. A retry with the same key
 //! and the same request answers with the recorded send (`"replayed": true`) instead of sending
-//! again; while the first is still under way it gets 409; the same key with a different request
-//! gets 422. A send that reached nobody (`failed`) is sent again on retry.
+//! again; while the first is still under way it gets 409 (`in_progress`, or `outcome_unknown`
+//! once it has been pending for [`STALE_PENDING_MS`]: the gateway stopped mid-send); the same key
+//! with a different request gets 422. A send that reached nobody (`failed`) is sent again on
+//! retry.
 
 use std::future::Future;
 
@@ -13,6 +15,17 @@ use wxgate_store::{MessageSend, NewMessageSend, SendClaim, SendStatus};
 
 use crate::error::ApiError;
 use crate::state::Gateway;
+
+/// A send still pending after this long was abandoned (the gateway stopped while sending).
+pub const STALE_PENDING_MS: i64 = 5 * 60 * 1000;
+
+/// The wall clock in unix milliseconds (the store's timestamps).
+fn wall_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
 
 /// The idempotency header.
 pub const IDEMPOTENCY_HEADER: &str = "idempotency-key";
@@ -57,7 +70,7 @@ pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> 
 }
 
 /// A digest of the request (keys sorted), telling a retry from another request.
-fn request_hash(spec: &SendSpec) -> String {
+pub fn request_hash(spec: &SendSpec) -> String {
     let canonical = json!([spec.app, spec.channel, spec.request]).to_string();
     hex::encode(Sha256::digest(canonical.as_bytes()))
 }
@@ -106,6 +119,16 @@ where
     let claimed = match claim {
         SendClaim::Claimed(send) => send,
         SendClaim::Replay(send) => return Ok(record_json(&send, true)),
+        SendClaim::InProgress(send) if wall_ms() - send.updated_at > STALE_PENDING_MS => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "outcome_unknown",
+                format!(
+                    "send {} with this Idempotency-Key started at {} (unix ms) and never finished — the gateway probably stopped while sending it, so some recipients may have it; check GET /api/v1/messages/{} and use a new key to send again",
+                    send.id, send.updated_at, send.id
+                ),
+            ));
+        }
         SendClaim::InProgress(send) => {
             return Err(ApiError::new(
                 StatusCode::CONFLICT,
