@@ -21,11 +21,13 @@
 //! | [`webhook_signature`] | `Wxgate-Signature` on requests to business backends |
 //! | [`webhook`] | delivering events to business webhooks; the outbox admin API |
 //! | [`events`] | the event JSON, the pull API and the event stream |
+//! | [`accounts`] | users, identities, sign-in with merging, browser sessions, the users admin API |
 //! | [`suite`] | the third-party suite lifecycle: installs, authorised corps, permanent codes |
 //! | [`jssdk`] | JS-SDK signatures for pages, and the drop-in `/sdk/jssdk.js` |
 //! | [`messages`] | sending WeCom app, robot, template and subscribe messages; the send record |
 //! | [`media`] | media uploads for messages, with the content-hash media_id cache |
 
+pub mod accounts;
 pub mod admin;
 pub mod admin_auth;
 pub mod callback;

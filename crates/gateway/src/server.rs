@@ -63,6 +63,7 @@ pub fn router(gateway: Gateway) -> Router {
         .merge(crate::jssdk::routes())
         .merge(crate::messages::routes())
         .merge(crate::media::routes())
+        .merge(crate::accounts::routes())
         .with_state(gateway)
 }
 
