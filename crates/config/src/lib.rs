@@ -43,8 +43,8 @@ pub use login::{
     DEFAULT_RETURN_TO, Login, LoginApp, NonMembers,
 };
 pub use secret::{REDACTED, Secret};
-pub use server::DEFAULT_EVENT_RETENTION_DAYS;
 pub use server::{DEFAULT_CALLBACK_TIMESTAMP_WINDOW_SECS, DEFAULT_MAX_BODY_BYTES, Server};
+pub use server::{DEFAULT_EVENT_RETENTION_DAYS, DEFAULT_JSSDK_REQUESTS_PER_MINUTE};
 pub use sim::{Sim, SimApp, SimCorp};
 pub use storage::Storage;
 pub use suite::Suite;

@@ -251,8 +251,43 @@ impl Validator {
         }
     }
 
+    /// `cors_origins`: `http(s)://host[:port]`, nothing after the authority (browsers send the
+    /// `Origin` header in exactly that form).
+    fn origins(&mut self, base: &str, origins: &[String]) {
+        for (i, origin) in origins.iter().enumerate() {
+            let authority = origin
+                .strip_prefix("https://")
+                .or_else(|| origin.strip_prefix("http://"));
+            let ok = check_http_url(origin).is_ok()
+                && authority.is_some_and(|a| !a.is_empty() && !a.contains(['/', '?', '#', '@']));
+            if !ok {
+                self.issue(
+                    format!("{base}.cors_origins[{i}]"),
+                    format!("`{origin}` is not a browser origin; write scheme and host (and port) only, e.g. `https://app.example.com` or `http://localhost:3000`, without a path or trailing `/`"),
+                );
+            }
+        }
+    }
+
     fn server(&mut self, c: &Config) {
         let s = &c.server;
+        if !(1..=100_000).contains(&s.jssdk_requests_per_minute) {
+            self.issue(
+                "server.jssdk_requests_per_minute",
+                format!(
+                    "must be between 1 and 100000 (got {}); the default 60 suits pages that sign once per load",
+                    s.jssdk_requests_per_minute
+                ),
+            );
+        }
+        for (i, proxy) in s.trusted_proxies.iter().enumerate() {
+            if proxy.parse::<std::net::IpAddr>().is_err() {
+                self.issue(
+                    format!("server.trusted_proxies[{i}]"),
+                    format!("`{proxy}` is not an IP address; list the addresses of your reverse proxies, e.g. `127.0.0.1` or `10.0.0.5`"),
+                );
+            }
+        }
         self.socket_addr("server.listen", &s.listen);
         if !(1..=3650).contains(&s.event_retention_days) {
             self.issue(
@@ -418,6 +453,7 @@ impl Validator {
                 );
                 self.domains(&base, &app.trusted_domains);
                 self.jsapi_list(&base, &app.jsapi_list);
+                self.origins(&base, &app.cors_origins);
             }
             if let Some(contacts) = &corp.contacts {
                 let base = format!("{base}.contacts");
@@ -499,6 +535,7 @@ impl Validator {
             }
             self.domains(&base, &s.trusted_domains);
             self.jsapi_list(&base, &s.jsapi_list);
+            self.origins(&base, &s.cors_origins);
         }
     }
 
@@ -535,6 +572,7 @@ impl Validator {
             );
             self.domains(&base, &a.trusted_domains);
             self.jsapi_list(&base, &a.jsapi_list);
+            self.origins(&base, &a.cors_origins);
             if let Some(label) = &a.open_platform {
                 self.label(&format!("{base}.open_platform"), label);
             }

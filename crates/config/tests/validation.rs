@@ -438,6 +438,39 @@ fn jssdk_settings() {
         "wecom[0].apps[0].jsapi_list[1]",
         &["not a JSSDK API name"],
     );
+    let t = edited(&[(
+        "  token = \"QDG6eK\"\n",
+        "  token = \"QDG6eK\"\n  cors_origins = [\"https://oa.acme.example\", \"http://localhost:3000\", \"https://oa.acme.example/\", \"oa.acme.example\", \"https://x.example/path\"]\n",
+    )]);
+    let found = self::issues(&t);
+    assert_eq!(found.len(), 3, "{found:#?}");
+    for i in 2..5 {
+        assert_issue(
+            &found,
+            &format!("wecom[0].apps[0].cors_origins[{i}]"),
+            &["not a browser origin", "without a path"],
+        );
+    }
+}
+
+#[test]
+fn jssdk_rate_limit_and_trusted_proxies() {
+    let t = edited(&[(
+        "admin_keys = [",
+        "jssdk_requests_per_minute = 0\ntrusted_proxies = [\"10.0.0.5\", \"::1\", \"proxy.local\"]\nadmin_keys = [",
+    )]);
+    let issues = issues(&t);
+    assert_eq!(issues.len(), 2, "{issues:#?}");
+    assert_issue(
+        &issues,
+        "server.jssdk_requests_per_minute",
+        &["between 1 and 100000"],
+    );
+    assert_issue(
+        &issues,
+        "server.trusted_proxies[2]",
+        &["`proxy.local` is not an IP address"],
+    );
 }
 
 #[test]

@@ -24,6 +24,9 @@
 //! | [`accounts`] | users, identities, sign-in with merging, browser sessions, the users admin API |
 //! | [`login`] | browser login: `/login`, the WeCom / WeChat flows and their callbacks, `/me`, `/logout` |
 //! | [`suite`] | the third-party suite lifecycle: installs, authorised corps, permanent codes |
+//! | [`jssdk`] | JS-SDK signatures for pages, and the drop-in `/sdk/jssdk.js` |
+//! | [`messages`] | sending WeCom app, robot, template and subscribe messages; the send record |
+//! | [`media`] | media uploads for messages, with the content-hash media_id cache |
 
 pub mod accounts;
 pub mod admin;
@@ -32,7 +35,10 @@ pub mod callback;
 pub mod error;
 pub mod events;
 pub mod health;
+pub mod jssdk;
 pub mod login;
+pub mod media;
+pub mod messages;
 pub mod metrics;
 pub mod registry;
 pub mod server;

@@ -60,6 +60,9 @@ pub fn router(gateway: Gateway) -> Router {
         .merge(crate::webhook::admin::routes())
         .merge(crate::events::routes())
         .merge(crate::suite::api::routes())
+        .merge(crate::jssdk::routes())
+        .merge(crate::messages::routes())
+        .merge(crate::media::routes())
         .merge(crate::accounts::routes())
         .merge(crate::login::routes(&gateway))
         .with_state(gateway)
@@ -98,8 +101,13 @@ pub async fn build(
     token::refresher::spawn(tokens.clone(), shutdown.clone());
     let outbox_ready = Arc::new(tokio::sync::Notify::new());
     let callbacks = crate::callback::Callbacks::start(store.clone(), outbox_ready.clone());
+    let jssdk_limiter = Arc::new(crate::jssdk::rate_limit::ClientRateLimiter::new(
+        config.server.jssdk_requests_per_minute,
+        &config.server.trusted_proxies,
+    ));
     let login = crate::login::LoginService::new(&config);
     let gateway = Gateway::new(Shared {
+        jssdk_limiter,
         login,
         config: Arc::new(config),
         registry,
