@@ -18,6 +18,7 @@ mod accounts;
 mod app_ref;
 mod error;
 mod interpolate;
+mod oidc;
 mod secret;
 mod server;
 mod sim;
@@ -37,6 +38,11 @@ pub use accounts::{Accounts, DEFAULT_SESSION_TTL_HOURS};
 pub use app_ref::AppRef;
 pub use error::{ConfigError, ConfigIssue};
 pub use interpolate::{InterpolationError, interpolate};
+pub use oidc::{
+    DEFAULT_ACCESS_TOKEN_TTL_SECS, DEFAULT_CODE_TTL_SECS, DEFAULT_ID_TOKEN_TTL_SECS,
+    DEFAULT_REFRESH_TOKEN_TTL_DAYS, DEFAULT_TOKEN_REQUESTS_PER_MINUTE, MIN_CLIENT_SECRET,
+    OIDC_SCOPES, Oidc, OidcClient, SigningAlg, all_scopes,
+};
 pub use secret::{REDACTED, Secret};
 pub use server::DEFAULT_EVENT_RETENTION_DAYS;
 pub use server::{DEFAULT_CALLBACK_TIMESTAMP_WINDOW_SECS, DEFAULT_MAX_BODY_BYTES, Server};
@@ -87,6 +93,9 @@ pub struct Config {
     /// `[accounts]`.
     #[serde(default)]
     pub accounts: Accounts,
+    /// `[oidc]`.
+    #[serde(default)]
+    pub oidc: Oidc,
 }
 
 impl Config {

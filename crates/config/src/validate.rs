@@ -7,6 +7,8 @@ use crate::Config;
 use crate::error::ConfigIssue;
 use crate::secret::Secret;
 
+mod oidc;
+
 /// Checks `config`; an empty result means it is valid.
 pub(crate) fn validate(config: &Config) -> Vec<ConfigIssue> {
     let mut v = Validator::default();
@@ -19,6 +21,7 @@ pub(crate) fn validate(config: &Config) -> Vec<ConfigIssue> {
     v.webhooks(config);
     v.sim(config);
     v.accounts(config);
+    v.oidc(config);
     v.unique_names();
     v.issues
 }
@@ -686,7 +689,7 @@ fn listing<'a>(names: impl Iterator<Item = &'a str>) -> String {
 }
 
 /// A minimal absolute http(s) URL check: scheme, non-empty host, numeric port if any.
-fn check_http_url(url: &str) -> Result<(), &'static str> {
+pub(crate) fn check_http_url(url: &str) -> Result<(), &'static str> {
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"))

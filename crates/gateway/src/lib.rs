@@ -22,6 +22,8 @@
 //! | [`webhook`] | delivering events to business webhooks; the outbox admin API |
 //! | [`events`] | the event JSON, the pull API and the event stream |
 //! | [`accounts`] | users, identities, sign-in with merging, browser sessions, the users admin API |
+//! | [`oidc`] | the OpenID Connect provider: discovery, keys, authorize, token, userinfo, logout |
+//! | [`mini_login`] | mini-program logins (behind the token exchange) and their open data |
 //! | [`suite`] | the third-party suite lifecycle: installs, authorised corps, permanent codes |
 
 pub mod accounts;
@@ -32,6 +34,8 @@ pub mod error;
 pub mod events;
 pub mod health;
 pub mod metrics;
+pub mod mini_login;
+pub mod oidc;
 pub mod registry;
 pub mod server;
 pub mod state;

@@ -61,6 +61,8 @@ pub fn router(gateway: Gateway) -> Router {
         .merge(crate::events::routes())
         .merge(crate::suite::api::routes())
         .merge(crate::accounts::routes())
+        .merge(crate::oidc::routes())
+        .merge(crate::mini_login::routes())
         .with_state(gateway)
 }
 
@@ -97,7 +99,9 @@ pub async fn build(
     token::refresher::spawn(tokens.clone(), shutdown.clone());
     let outbox_ready = Arc::new(tokio::sync::Notify::new());
     let callbacks = crate::callback::Callbacks::start(store.clone(), outbox_ready.clone());
+    let oidc = crate::oidc::Oidc::new(&config);
     let gateway = Gateway::new(Shared {
+        oidc,
         config: Arc::new(config),
         registry,
         store,

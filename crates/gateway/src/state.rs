@@ -35,6 +35,8 @@ pub struct Shared {
     pub tokens: Arc<TokenService>,
     /// The callback services (the batching event writer, the passive-reply client).
     pub callbacks: crate::callback::Callbacks,
+    /// The OpenID Connect provider's keys and rate limiters.
+    pub oidc: crate::oidc::Oidc,
 }
 
 /// A cheap, cloneable handle on the gateway's state (axum's `State`).

@@ -4,7 +4,8 @@
 //! Everything the gateway must not lose lives here: accepted callback events with their dedup
 //! keys and the outbox of webhook deliveries (written in one transaction), the central token
 //! service's tokens and cross-instance locks, WeCom suite tickets and authorised corps, and the
-//! apps added at runtime, and the account system (users, identities, roles, sessions). Every secret column is sealed with [`SecretBox`] (AES-256-GCM) before it
+//! apps added at runtime, the account system (users, identities, roles, sessions), and the OpenID Connect provider's
+//! keys, clients, codes, grants and refresh tokens. Every secret column is sealed with [`SecretBox`] (AES-256-GCM) before it
 //! reaches the database.
 //!
 //! The same SQL runs on both backends wherever the dialects agree; timestamps are integer unix
@@ -43,6 +44,7 @@ mod deliveries;
 mod error;
 mod events;
 mod leases;
+pub mod oidc;
 mod pending_auth_codes;
 mod retention;
 mod secret_box;
@@ -59,6 +61,10 @@ pub use deliveries::{Delivery, DeliveryFilter, DeliveryStatus, DueDelivery, Outb
 pub use error::StoreError;
 pub use events::{Accepted, NewEvent, StoredEvent};
 pub use leases::{LEASE_TTL, LockGuard};
+pub use oidc::{
+    Grant, MiniSession, NewCode, NewGrant, NewOidcClient, NewSigningKey, Redeemed, Refreshed,
+    StoredCode, StoredOidcClient, StoredSigningKey,
+};
 pub use pending_auth_codes::{NewPendingAuthCode, PendingAuthCode, PendingAuthCodeStatus};
 pub use secret_box::{Secret, SecretBox, SecretError};
 pub use store::{Backend, Store};

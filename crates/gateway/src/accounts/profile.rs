@@ -81,6 +81,28 @@ impl Profile {
         }
     }
 
+    /// Reads a WeCom member as the client parsed it from `user/get` (gender already decoded;
+    /// `email` falls back to `biz_mail`; privacy-restricted fields are simply absent).
+    pub fn from_wecom_member(member: &wxgate_client::wecom::contacts::Member) -> Profile {
+        let gender = member.gender.map(|g| match g {
+            wxgate_client::Gender::Male => Gender::Male,
+            wxgate_client::Gender::Female => Gender::Female,
+            wxgate_client::Gender::Unknown => Gender::Unknown,
+        });
+        let raw = serde_json::json!({
+            "name": member.name,
+            "avatar": member.avatar,
+            "mobile": member.mobile,
+            "email": member.email,
+            "biz_mail": member.biz_mail,
+            "position": member.position,
+        });
+        Profile {
+            gender,
+            ..Profile::from_platform(&raw)
+        }
+    }
+
     /// As the JSON stored on an identity.
     pub fn to_json(&self) -> Value {
         serde_json::to_value(self).unwrap_or(Value::Null)
