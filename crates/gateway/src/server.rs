@@ -166,6 +166,7 @@ pub async fn start(config: Config, options: GatewayOptions) -> Result<GatewayHan
         source,
     })?;
     crate::webhook::start_tasks(&gateway);
+    crate::oidc::cleanup::spawn(gateway.clone());
     let app = router(gateway.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let mut stopped_signal = stopped;
     let task = tokio::spawn(async move {

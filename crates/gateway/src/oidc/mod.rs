@@ -20,6 +20,7 @@
 //! | [`revoke`] | `POST /oidc/revoke` (RFC 7009) |
 //! | [`logout`] | `/oidc/logout`: RP-initiated logout |
 //! | [`admin`] | `/api/v1/oidc/…`: clients CRUD, key rotation |
+//! | [`cleanup`] | hourly deletion of expired codes, tokens and keys |
 //! | [`rate_limit`] | the token endpoint's limiter |
 //! | [`error`] | OAuth error responses |
 
@@ -27,6 +28,7 @@ pub mod access_token;
 pub mod admin;
 pub mod authorize;
 pub mod claims;
+pub mod cleanup;
 pub mod clients;
 pub mod discovery;
 pub mod error;
