@@ -34,7 +34,9 @@ fn issues(oidc: &str) -> Vec<ConfigIssue> {
 #[track_caller]
 fn assert_issue(issues: &[ConfigIssue], path: &str, fragment: &str) {
     assert!(
-        issues.iter().any(|i| i.path == path && i.message.contains(fragment)),
+        issues
+            .iter()
+            .any(|i| i.path == path && i.message.contains(fragment)),
         "expected an issue at {path} containing {fragment:?}, got {issues:#?}"
     );
 }
@@ -62,9 +64,19 @@ token_exchange_apps = ["shop"]
     let client = &o.clients[0];
     assert!(client.is_confidential());
     assert_eq!(client.signing_alg, SigningAlg::ES256);
-    assert_eq!(client.scopes.len(), OIDC_SCOPES.len(), "all scopes by default");
-    assert!(!format!("{client:?}").contains("0123456789abcdef0123"), "the secret is redacted");
-    assert!(load("").unwrap().oidc.clients.is_empty(), "no [oidc] section is fine");
+    assert_eq!(
+        client.scopes.len(),
+        OIDC_SCOPES.len(),
+        "all scopes by default"
+    );
+    assert!(
+        !format!("{client:?}").contains("0123456789abcdef0123"),
+        "the secret is redacted"
+    );
+    assert!(
+        load("").unwrap().oidc.clients.is_empty(),
+        "no [oidc] section is fine"
+    );
 }
 
 #[test]
@@ -100,24 +112,53 @@ client_id = "idle"
     assert_issue(&found, "oidc.access_token_ttl_secs", "between 1 and");
     assert_issue(&found, "oidc.code_ttl_secs", "at most 10 minutes");
     assert_issue(&found, "oidc.wecom_mini_allowed_corps[0]", "not a CorpID");
-    assert_issue(&found, "oidc.clients[0].client_id", "not a usable client_id");
+    assert_issue(
+        &found,
+        "oidc.clients[0].client_id",
+        "not a usable client_id",
+    );
     assert_issue(&found, "oidc.clients[0].client_secret", "shorter than 16");
     assert_issue(&found, "oidc.clients[0].redirect_uris", "fragment");
-    assert_issue(&found, "oidc.clients[0].redirect_uris", "http:// or https://");
-    assert_issue(&found, "oidc.clients[0].post_logout_redirect_uris", "not a usable redirect URI");
+    assert_issue(
+        &found,
+        "oidc.clients[0].redirect_uris",
+        "http:// or https://",
+    );
+    assert_issue(
+        &found,
+        "oidc.clients[0].post_logout_redirect_uris",
+        "not a usable redirect URI",
+    );
     assert_issue(&found, "oidc.clients[0].scopes", "`admin` is not a scope");
     assert_issue(&found, "oidc.clients[0].scopes", "must include `openid`");
-    assert_issue(&found, "oidc.clients[2].client_id", "already the client_id of oidc.clients[1]");
-    assert_issue(&found, "oidc.clients[2].token_exchange_apps[0]", "`news` is not a configured mini program");
+    assert_issue(
+        &found,
+        "oidc.clients[2].client_id",
+        "already the client_id of oidc.clients[1]",
+    );
+    assert_issue(
+        &found,
+        "oidc.clients[2].token_exchange_apps[0]",
+        "`news` is not a configured mini program",
+    );
     assert_issue(&found, "oidc.clients[2].token_exchange_apps[1]", "`shop`");
-    assert_issue(&found, "oidc.clients[3].redirect_uris", "neither receive authorization codes");
+    assert_issue(
+        &found,
+        "oidc.clients[3].redirect_uris",
+        "neither receive authorization codes",
+    );
 }
 
 #[test]
 fn unknown_keys_and_algorithms_are_syntax_errors() {
-    assert!(matches!(load("[oidc]\nissuer_url = \"x\"\n"), Err(ConfigError::Syntax { .. })));
     assert!(matches!(
-        load("[[oidc.clients]]\nclient_id = \"a\"\nredirect_uris = [\"https://a.example/cb\"]\nsigning_alg = \"HS256\"\n"),
+        load("[oidc]\nissuer_url = \"x\"\n"),
+        Err(ConfigError::Syntax { .. })
+    ));
+    assert!(matches!(
+        load(
+            "[[oidc.clients]]\nclient_id = \"a\"\nredirect_uris = [\"https://a.example/cb\"]\nsigning_alg = \"HS256\"\n"
+        ),
         Err(ConfigError::Syntax { .. })
     ));
 }

@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use axum::Router;
 use axum::extract::{RawQuery, State};
 use axum::http::header::{CACHE_CONTROL, LOCATION};
-use axum::http::{HeaderValue, Method, StatusCode};
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use wxgate_store::NewCode;
@@ -43,13 +43,7 @@ async fn authorize_get(
     session: CurrentSession,
     RawQuery(query): RawQuery,
 ) -> Response {
-    authorize(
-        &gateway,
-        session,
-        query.as_deref().unwrap_or_default(),
-        Method::GET,
-    )
-    .await
+    authorize(&gateway, session, query.as_deref().unwrap_or_default()).await
 }
 
 async fn authorize_post(
@@ -57,7 +51,7 @@ async fn authorize_post(
     session: CurrentSession,
     body: String,
 ) -> Response {
-    authorize(&gateway, session, &body, Method::POST).await
+    authorize(&gateway, session, &body).await
 }
 
 /// What went wrong before the redirect URI could be trusted: shown to the person, not sent
@@ -137,12 +131,7 @@ impl Request<'_> {
     }
 }
 
-async fn authorize(
-    gateway: &Gateway,
-    session: CurrentSession,
-    raw: &str,
-    method: Method,
-) -> Response {
+async fn authorize(gateway: &Gateway, session: CurrentSession, raw: &str) -> Response {
     let params = match parameters(raw) {
         Ok(p) => p,
         Err(why) => return error_page(&why),
@@ -169,7 +158,7 @@ async fn authorize(
         client,
         params: &params,
     };
-    match run(gateway, &request, session, method).await {
+    match run(gateway, &request, session).await {
         Ok(response) => response,
         Err((code, description)) => request.error(gateway, code, &description),
     }
@@ -181,7 +170,6 @@ async fn run(
     gateway: &Gateway,
     request: &Request<'_>,
     session: CurrentSession,
-    method: Method,
 ) -> Result<Response, Refusal> {
     let p = request.params;
     let get = |k: &str| p.get(k).map(String::as_str).filter(|v| !v.is_empty());
@@ -244,7 +232,7 @@ async fn run(
             "login_required",
             "the user is not signed in to wxgate (prompt=none)".into(),
         )),
-        _ => Ok(found(&login_url(p, method))),
+        _ => Ok(found(&login_url(p))),
     }
 }
 
@@ -304,9 +292,8 @@ fn pkce_challenge(
 }
 
 /// `/login?return_to=<this request>` (+ `provider`), the request rebuilt without `prompt=login`
-/// so the trip ends.
-fn login_url(params: &HashMap<String, String>, method: Method) -> String {
-    let _ = method; // POSTed requests come back as GET with the same parameters
+/// so the trip ends (a POSTed request comes back as a GET with the same parameters).
+fn login_url(params: &HashMap<String, String>) -> String {
     let mut back = url::form_urlencoded::Serializer::new(String::new());
     let mut keys: Vec<&String> = params.keys().collect();
     keys.sort();
@@ -411,7 +398,7 @@ mod tests {
             ("prompt", "login"),
             ("provider", "wecom:acme"),
         ]);
-        let url = login_url(&p, Method::GET);
+        let url = login_url(&p);
         assert!(
             url.starts_with("/login?return_to=%2Foidc%2Fauthorize%3F"),
             "{url}"

@@ -23,6 +23,7 @@ use crate::accounts::{CurrentSession, end_session};
 use crate::oidc::access_token::verify_signed;
 use crate::oidc::authorize::with_query;
 use crate::oidc::clients;
+use crate::oidc::issue::GRANT_CLAIM;
 use crate::state::Gateway;
 
 /// The logout route.
@@ -90,7 +91,7 @@ async fn logout(
     let mut client_id = get("client_id").map(str::to_owned);
     if let Some(hint) = get("id_token_hint") {
         let claims = match verify_signed(gateway, hint, None, false).await {
-            Ok(c) if c["wxgate_grant"].is_null() => c,
+            Ok(c) if c[GRANT_CLAIM].is_null() => c,
             Ok(_) => return refused("id_token_hint is an access token; send the ID token"),
             Err(why) => {
                 return refused(&format!(
