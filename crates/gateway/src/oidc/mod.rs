@@ -103,15 +103,28 @@ pub fn token_lifetime_ms(gateway: &Gateway) -> i64 {
     i64::try_from(secs.saturating_mul(1000)).unwrap_or(i64::MAX / 4)
 }
 
-/// The provider's routes.
+/// The provider's routes. The endpoints a browser app (an SPA, a public client) calls with
+/// `fetch` — discovery, JWKS, token, userinfo, revoke — answer CORS requests from any origin,
+/// without credentials (no cookies are read there; tokens travel in headers and bodies).
 pub fn routes() -> Router<Gateway> {
-    Router::new()
+    use axum::http::Method;
+    use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
+    use tower_http::cors::{Any, CorsLayer};
+
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([AUTHORIZATION, CONTENT_TYPE]);
+    let apis = Router::new()
         .merge(discovery::routes())
         .merge(jwks::routes())
-        .merge(authorize::routes())
         .merge(token::routes())
         .merge(userinfo::routes())
         .merge(revoke::routes())
+        .layer(cors);
+    Router::new()
+        .merge(apis)
+        .merge(authorize::routes())
         .merge(logout::routes())
         .merge(admin::routes())
 }
