@@ -22,6 +22,7 @@
 //! | [`webhook`] | delivering events to business webhooks; the outbox admin API |
 //! | [`events`] | the event JSON, the pull API and the event stream |
 //! | [`accounts`] | users, identities, sign-in with merging, browser sessions, the users admin API |
+//! | [`login`] | browser login: `/login`, the WeCom / WeChat flows and their callbacks, `/me`, `/logout` |
 //! | [`suite`] | the third-party suite lifecycle: installs, authorised corps, permanent codes |
 //! | [`jssdk`] | JS-SDK signatures for pages, and the drop-in `/sdk/jssdk.js` |
 //! | [`messages`] | sending WeCom app, robot, template and subscribe messages; the send record |
@@ -37,6 +38,7 @@ pub mod health;
 pub mod jssdk;
 pub mod media;
 pub mod messages;
+pub mod login;
 pub mod metrics;
 pub mod registry;
 pub mod server;

@@ -64,6 +64,7 @@ pub fn router(gateway: Gateway) -> Router {
         .merge(crate::messages::routes())
         .merge(crate::media::routes())
         .merge(crate::accounts::routes())
+        .merge(crate::login::routes(&gateway))
         .with_state(gateway)
 }
 
@@ -104,8 +105,10 @@ pub async fn build(
         config.server.jssdk_requests_per_minute,
         &config.server.trusted_proxies,
     ));
+    let login = crate::login::LoginService::new(&config);
     let gateway = Gateway::new(Shared {
         jssdk_limiter,
+        login,
         config: Arc::new(config),
         registry,
         store,

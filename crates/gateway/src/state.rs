@@ -37,6 +37,8 @@ pub struct Shared {
     pub callbacks: crate::callback::Callbacks,
     /// The per-client limit of the public JS-SDK signature endpoints.
     pub jssdk_limiter: Arc<crate::jssdk::rate_limit::ClientRateLimiter>,
+    /// Browser login: the `return_to` policy and the login rate limiter.
+    pub login: crate::login::LoginService,
 }
 
 /// A cheap, cloneable handle on the gateway's state (axum's `State`).
