@@ -19,6 +19,7 @@ mod app_ref;
 mod error;
 mod interpolate;
 mod login;
+mod oidc;
 mod secret;
 mod server;
 mod sim;
@@ -41,6 +42,11 @@ pub use interpolate::{InterpolationError, interpolate};
 pub use login::{
     DEFAULT_LOGIN_TIMEOUT_SECS, DEFAULT_RATE_LIMIT_BURST, DEFAULT_RATE_LIMIT_PER_MINUTE,
     DEFAULT_RETURN_TO, Login, LoginApp, NonMembers,
+};
+pub use oidc::{
+    DEFAULT_ACCESS_TOKEN_TTL_SECS, DEFAULT_CODE_TTL_SECS, DEFAULT_ID_TOKEN_TTL_SECS,
+    DEFAULT_REFRESH_TOKEN_TTL_DAYS, DEFAULT_TOKEN_REQUESTS_PER_MINUTE, MIN_CLIENT_SECRET,
+    OIDC_SCOPES, Oidc, OidcClient, SigningAlg, all_scopes,
 };
 pub use secret::{REDACTED, Secret};
 pub use server::{DEFAULT_CALLBACK_TIMESTAMP_WINDOW_SECS, DEFAULT_MAX_BODY_BYTES, Server};
@@ -95,6 +101,9 @@ pub struct Config {
     /// `[login]`.
     #[serde(default)]
     pub login: Login,
+    /// `[oidc]`.
+    #[serde(default)]
+    pub oidc: Oidc,
 }
 
 impl Config {

@@ -8,6 +8,8 @@ use crate::login::NonMembers;
 use crate::secret::Secret;
 use crate::{AppRef, Config};
 
+mod oidc;
+
 /// Checks `config`; an empty result means it is valid.
 pub(crate) fn validate(config: &Config) -> Vec<ConfigIssue> {
     let mut v = Validator::default();
@@ -21,6 +23,7 @@ pub(crate) fn validate(config: &Config) -> Vec<ConfigIssue> {
     v.sim(config);
     v.accounts(config);
     v.login(config);
+    v.oidc(config);
     v.unique_names();
     v.issues
 }
@@ -889,7 +892,7 @@ fn return_to_shape_ok(path: &str) -> bool {
 }
 
 /// A minimal absolute http(s) URL check: scheme, non-empty host, numeric port if any.
-fn check_http_url(url: &str) -> Result<(), &'static str> {
+pub(crate) fn check_http_url(url: &str) -> Result<(), &'static str> {
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"))

@@ -23,6 +23,8 @@
 //! | [`events`] | the event JSON, the pull API and the event stream |
 //! | [`accounts`] | users, identities, sign-in with merging, browser sessions, the users admin API |
 //! | [`login`] | browser login: `/login`, the WeCom / WeChat flows and their callbacks, `/me`, `/logout` |
+//! | [`oidc`] | the OpenID Connect provider: discovery, keys, authorize, token, userinfo, logout |
+//! | [`mini_login`] | mini-program logins (behind the token exchange) and their open data |
 //! | [`suite`] | the third-party suite lifecycle: installs, authorised corps, permanent codes |
 //! | [`jssdk`] | JS-SDK signatures for pages, and the drop-in `/sdk/jssdk.js` |
 //! | [`messages`] | sending WeCom app, robot, template and subscribe messages; the send record |
@@ -40,6 +42,8 @@ pub mod login;
 pub mod media;
 pub mod messages;
 pub mod metrics;
+pub mod mini_login;
+pub mod oidc;
 pub mod registry;
 pub mod server;
 pub mod state;

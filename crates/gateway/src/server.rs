@@ -65,6 +65,8 @@ pub fn router(gateway: Gateway) -> Router {
         .merge(crate::media::routes())
         .merge(crate::accounts::routes())
         .merge(crate::login::routes(&gateway))
+        .merge(crate::oidc::routes())
+        .merge(crate::mini_login::routes())
         .with_state(gateway)
 }
 
@@ -106,9 +108,11 @@ pub async fn build(
         &config.server.trusted_proxies,
     ));
     let login = crate::login::LoginService::new(&config);
+    let oidc = crate::oidc::Oidc::new(&config);
     let gateway = Gateway::new(Shared {
         jssdk_limiter,
         login,
+        oidc,
         config: Arc::new(config),
         registry,
         store,
@@ -173,6 +177,7 @@ pub async fn start(config: Config, options: GatewayOptions) -> Result<GatewayHan
         source,
     })?;
     crate::webhook::start_tasks(&gateway);
+    crate::oidc::cleanup::spawn(gateway.clone());
     let app = router(gateway.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let mut stopped_signal = stopped;
     let task = tokio::spawn(async move {

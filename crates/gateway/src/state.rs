@@ -39,6 +39,8 @@ pub struct Shared {
     pub jssdk_limiter: Arc<crate::jssdk::rate_limit::ClientRateLimiter>,
     /// Browser login: the `return_to` policy and the login rate limiter.
     pub login: crate::login::LoginService,
+    /// The OpenID Connect provider's keys and rate limiters.
+    pub oidc: crate::oidc::Oidc,
 }
 
 /// A cheap, cloneable handle on the gateway's state (axum's `State`).

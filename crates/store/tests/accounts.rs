@@ -68,7 +68,11 @@ mod cases {
         assert!(stored.last_login_at.is_some());
         let ids = store.identities_of_user(&out.user.id).await.unwrap();
         assert_eq!(ids.len(), 2);
-        assert_eq!(ids[0].profile["nickname"], "Zhang San");
+        let openid_identity = ids
+            .iter()
+            .find(|i| i.key.kind == IdentityKind::WechatOpenid)
+            .unwrap();
+        assert_eq!(openid_identity.profile["nickname"], "Zhang San");
         let found = store.find_identity(&unionid("u1")).await.unwrap().unwrap();
         assert_eq!(found.user_id, out.user.id);
     }
