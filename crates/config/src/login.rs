@@ -30,17 +30,14 @@ pub struct Login {
     /// point at. Anything else is refused: no open redirects.
     #[serde(default)]
     pub return_to_origins: Vec<String>,
-    /// Requests to the login endpoints one client IP may make per minute, sustained; 0 turns
-    /// the limit off. Default [`DEFAULT_RATE_LIMIT_PER_MINUTE`].
+    /// Requests to the login endpoints one client may make per minute, sustained; 0 turns the
+    /// limit off. The client is the peer address, or behind `[server] trusted_proxies` the
+    /// forwarded one. Default [`DEFAULT_RATE_LIMIT_PER_MINUTE`].
     #[serde(default = "default_rate_limit_per_minute")]
     pub rate_limit_per_minute: u32,
-    /// Requests one client IP may make in a burst. Default [`DEFAULT_RATE_LIMIT_BURST`].
+    /// Requests one client may make in a burst. Default [`DEFAULT_RATE_LIMIT_BURST`].
     #[serde(default = "default_rate_limit_burst")]
     pub rate_limit_burst: u32,
-    /// Take the client IP from the last `X-Forwarded-For` entry (set it only behind a reverse
-    /// proxy that appends that header; otherwise clients could pick their own IP).
-    #[serde(default)]
-    pub trust_forwarded_for: bool,
     /// How long a started login may take, in seconds (from `/login` to the platform's redirect
     /// back). Default [`DEFAULT_LOGIN_TIMEOUT_SECS`].
     #[serde(default = "default_timeout_secs")]
@@ -108,7 +105,6 @@ impl Default for Login {
             return_to_origins: Vec::new(),
             rate_limit_per_minute: DEFAULT_RATE_LIMIT_PER_MINUTE,
             rate_limit_burst: DEFAULT_RATE_LIMIT_BURST,
-            trust_forwarded_for: false,
             timeout_secs: DEFAULT_LOGIN_TIMEOUT_SECS,
             apps: BTreeMap::new(),
         }

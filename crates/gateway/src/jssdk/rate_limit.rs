@@ -42,6 +42,19 @@ impl ClientRateLimiter {
         }
     }
 
+    /// `burst` requests at once, refilled at `per_minute` per client (the login endpoints'
+    /// quota); `proxies` as in [`ClientRateLimiter::new`].
+    pub fn with_burst(
+        per_minute: NonZeroU32,
+        burst: NonZeroU32,
+        proxies: &[String],
+    ) -> ClientRateLimiter {
+        ClientRateLimiter {
+            limiter: RateLimiter::keyed(Quota::per_minute(per_minute).allow_burst(burst)),
+            proxies: proxies.iter().filter_map(|p| p.parse().ok()).collect(),
+        }
+    }
+
     /// The client's address: `peer`, or for a trusted proxy the forwarded client.
     pub fn client(&self, peer: Option<IpAddr>, headers: &HeaderMap) -> Option<IpAddr> {
         let peer = peer?;

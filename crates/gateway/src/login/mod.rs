@@ -18,7 +18,7 @@
 //! | [`wechat_qr`] | website QR login (`snsapi_login`) |
 //! | [`state`] | the `wxgate_login` cookie binding a state to its browser |
 //! | [`return_to`] | where a login or logout may send the browser (no open redirects) |
-//! | [`rate_limit`] | per-client-IP token bucket on the login endpoints (429 + `Retry-After`) |
+//! | [`rate_limit`] | the per-client limit of the login endpoints (429 + `Retry-After`) |
 //! | [`error`], [`page`] | failures as HTML pages (or JSON) that say what to do |
 
 pub mod callback;
@@ -46,7 +46,7 @@ use axum::Router;
 use axum::middleware;
 use wxgate_config::Config;
 
-use crate::login::rate_limit::LoginRateLimiter;
+use crate::jssdk::rate_limit::ClientRateLimiter;
 use crate::login::return_to::ReturnToPolicy;
 use crate::state::Gateway;
 
@@ -55,8 +55,8 @@ use crate::state::Gateway;
 pub struct LoginService {
     /// Where logins and logouts may return to.
     pub return_to: ReturnToPolicy,
-    /// The per-IP limit on `/login` and its callbacks.
-    pub rate_limiter: LoginRateLimiter,
+    /// The per-client limit on `/login` and its callbacks (`None`: off).
+    pub rate_limiter: Option<ClientRateLimiter>,
 }
 
 impl LoginService {
@@ -67,10 +67,7 @@ impl LoginService {
                 &config.server.base_url(),
                 &config.login.return_to_origins,
             ),
-            rate_limiter: LoginRateLimiter::new(
-                config.login.rate_limit_per_minute,
-                config.login.rate_limit_burst,
-            ),
+            rate_limiter: rate_limit::login_limiter(config),
         }
     }
 }
