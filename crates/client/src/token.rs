@@ -32,6 +32,10 @@ pub enum TokenKind {
     ProviderAccessToken,
     /// Access token of a corp that authorised a suite (`get_corp_token`).
     AuthCorpAccessToken,
+    /// Corp jsapi_ticket of a corp that authorised a suite, fetched with its token.
+    AuthCorpJsapiTicket,
+    /// agent_config ticket of a suite's app in a corp that authorised it.
+    AuthCorpAgentTicket,
 }
 
 impl TokenKind {
@@ -48,6 +52,8 @@ impl TokenKind {
             TokenKind::SuiteAccessToken => "suite",
             TokenKind::ProviderAccessToken => "provider",
             TokenKind::AuthCorpAccessToken => "authcorp",
+            TokenKind::AuthCorpJsapiTicket => "authcorp-jsapi",
+            TokenKind::AuthCorpAgentTicket => "authcorp-agent-ticket",
         }
     }
 }

@@ -18,6 +18,7 @@ mod accounts;
 mod app_ref;
 mod error;
 mod interpolate;
+mod login;
 mod oidc;
 mod secret;
 mod server;
@@ -38,18 +39,22 @@ pub use accounts::{Accounts, DEFAULT_SESSION_TTL_HOURS};
 pub use app_ref::AppRef;
 pub use error::{ConfigError, ConfigIssue};
 pub use interpolate::{InterpolationError, interpolate};
+pub use login::{
+    DEFAULT_LOGIN_TIMEOUT_SECS, DEFAULT_RATE_LIMIT_BURST, DEFAULT_RATE_LIMIT_PER_MINUTE,
+    DEFAULT_RETURN_TO, Login, LoginApp, NonMembers,
+};
 pub use oidc::{
     DEFAULT_ACCESS_TOKEN_TTL_SECS, DEFAULT_CODE_TTL_SECS, DEFAULT_ID_TOKEN_TTL_SECS,
     DEFAULT_REFRESH_TOKEN_TTL_DAYS, DEFAULT_TOKEN_REQUESTS_PER_MINUTE, MIN_CLIENT_SECRET,
     OIDC_SCOPES, Oidc, OidcClient, SigningAlg, all_scopes,
 };
 pub use secret::{REDACTED, Secret};
-pub use server::DEFAULT_EVENT_RETENTION_DAYS;
 pub use server::{DEFAULT_CALLBACK_TIMESTAMP_WINDOW_SECS, DEFAULT_MAX_BODY_BYTES, Server};
+pub use server::{DEFAULT_EVENT_RETENTION_DAYS, DEFAULT_JSSDK_REQUESTS_PER_MINUTE};
 pub use sim::{Sim, SimApp, SimCorp};
 pub use storage::Storage;
 pub use suite::Suite;
-pub use upstream::{Upstream, WECHAT_API, WECOM_API};
+pub use upstream::{Upstream, WECHAT_API, WECHAT_OPEN, WECOM_API, WECOM_LOGIN, WECOM_OPEN};
 pub use webhook::{DEFAULT_WEBHOOK_MAX_ATTEMPTS, DEFAULT_WEBHOOK_RETRY_BASE_MS};
 pub use webhook::{DEFAULT_WEBHOOK_TIMEOUT_MS, Robot, Webhook};
 pub use wechat::{MessageFormat, MiniProgram, OfficialAccount, Website, Wechat};
@@ -93,6 +98,9 @@ pub struct Config {
     /// `[accounts]`.
     #[serde(default)]
     pub accounts: Accounts,
+    /// `[login]`.
+    #[serde(default)]
+    pub login: Login,
     /// `[oidc]`.
     #[serde(default)]
     pub oidc: Oidc,

@@ -34,6 +34,21 @@ pub struct Server {
     /// [`DEFAULT_EVENT_RETENTION_DAYS`].
     #[serde(default = "default_retention")]
     pub event_retention_days: u32,
+    /// Requests per minute one client address may make to the public JSSDK signature endpoints.
+    /// Default [`DEFAULT_JSSDK_REQUESTS_PER_MINUTE`].
+    #[serde(default = "default_jssdk_rate")]
+    pub jssdk_requests_per_minute: u32,
+    /// Addresses of reverse proxies in front of the gateway: for requests from them, the client
+    /// address is taken from `X-Forwarded-For`. Empty = the peer address is the client.
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
+}
+
+/// Default `jssdk_requests_per_minute`: a page signs once per load (twice inside WeCom).
+pub const DEFAULT_JSSDK_REQUESTS_PER_MINUTE: u32 = 60;
+
+fn default_jssdk_rate() -> u32 {
+    DEFAULT_JSSDK_REQUESTS_PER_MINUTE
 }
 
 /// Default `event_retention_days`: one week.
@@ -83,6 +98,8 @@ impl Default for Server {
             max_body_bytes: default_max_body(),
             passive_reply_timeout_ms: 0,
             event_retention_days: default_retention(),
+            jssdk_requests_per_minute: default_jssdk_rate(),
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -34,4 +34,8 @@ pub struct Suite {
     /// JSSDK APIs the front end may request.
     #[serde(default)]
     pub jsapi_list: Vec<String>,
+    /// Browser origins allowed to call the JSSDK signature endpoints; empty = `https://{domain}`
+    /// for every trusted domain.
+    #[serde(default)]
+    pub cors_origins: Vec<String>,
 }

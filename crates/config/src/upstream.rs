@@ -22,6 +22,29 @@ pub struct Upstream {
     /// Default [`WECOM_OPEN`]; the simulator's base URL in development and tests.
     #[serde(default = "default_wecom_open")]
     pub wecom_open: String,
+    /// Base URL of the page host of WeChat and WeCom OAuth (`/connect/oauth2/authorize`) and of
+    /// WeChat website QR login (`/connect/qrconnect`); browsers are sent there. Default
+    /// [`WECHAT_OPEN`].
+    #[serde(default = "default_wechat_open")]
+    pub wechat_open: String,
+    /// Base URL of WeCom web login (`/wwlogin/sso/login`); browsers are sent there. Default
+    /// [`WECOM_LOGIN`].
+    #[serde(default = "default_wecom_login")]
+    pub wecom_login: String,
+}
+
+/// The OAuth / QR login page host of WeChat (also serves WeCom in-app OAuth).
+pub const WECHAT_OPEN: &str = "https://open.weixin.qq.com";
+
+/// The WeCom web login (扫码登录) page host.
+pub const WECOM_LOGIN: &str = "https://login.work.weixin.qq.com";
+
+fn default_wechat_open() -> String {
+    WECHAT_OPEN.to_owned()
+}
+
+fn default_wecom_login() -> String {
+    WECOM_LOGIN.to_owned()
 }
 
 /// The WeCom open site (install pages of third-party suites).
@@ -44,6 +67,8 @@ impl Default for Upstream {
             wecom: default_wecom(),
             wechat: default_wechat(),
             wecom_open: default_wecom_open(),
+            wechat_open: default_wechat_open(),
+            wecom_login: default_wecom_login(),
         }
     }
 }

@@ -3,9 +3,10 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::Config;
 use crate::error::ConfigIssue;
+use crate::login::NonMembers;
 use crate::secret::Secret;
+use crate::{AppRef, Config};
 
 mod oidc;
 
@@ -21,6 +22,7 @@ pub(crate) fn validate(config: &Config) -> Vec<ConfigIssue> {
     v.webhooks(config);
     v.sim(config);
     v.accounts(config);
+    v.login(config);
     v.oidc(config);
     v.unique_names();
     v.issues
@@ -252,8 +254,43 @@ impl Validator {
         }
     }
 
+    /// `cors_origins`: `http(s)://host[:port]`, nothing after the authority (browsers send the
+    /// `Origin` header in exactly that form).
+    fn origins(&mut self, base: &str, origins: &[String]) {
+        for (i, origin) in origins.iter().enumerate() {
+            let authority = origin
+                .strip_prefix("https://")
+                .or_else(|| origin.strip_prefix("http://"));
+            let ok = check_http_url(origin).is_ok()
+                && authority.is_some_and(|a| !a.is_empty() && !a.contains(['/', '?', '#', '@']));
+            if !ok {
+                self.issue(
+                    format!("{base}.cors_origins[{i}]"),
+                    format!("`{origin}` is not a browser origin; write scheme and host (and port) only, e.g. `https://app.example.com` or `http://localhost:3000`, without a path or trailing `/`"),
+                );
+            }
+        }
+    }
+
     fn server(&mut self, c: &Config) {
         let s = &c.server;
+        if !(1..=100_000).contains(&s.jssdk_requests_per_minute) {
+            self.issue(
+                "server.jssdk_requests_per_minute",
+                format!(
+                    "must be between 1 and 100000 (got {}); the default 60 suits pages that sign once per load",
+                    s.jssdk_requests_per_minute
+                ),
+            );
+        }
+        for (i, proxy) in s.trusted_proxies.iter().enumerate() {
+            if proxy.parse::<std::net::IpAddr>().is_err() {
+                self.issue(
+                    format!("server.trusted_proxies[{i}]"),
+                    format!("`{proxy}` is not an IP address; list the addresses of your reverse proxies, e.g. `127.0.0.1` or `10.0.0.5`"),
+                );
+            }
+        }
         self.socket_addr("server.listen", &s.listen);
         if !(1..=3650).contains(&s.event_retention_days) {
             self.issue(
@@ -309,6 +346,9 @@ impl Validator {
     fn upstream(&mut self, c: &Config) {
         self.http_url("upstream.wecom", &c.upstream.wecom);
         self.http_url("upstream.wechat", &c.upstream.wechat);
+        self.http_url("upstream.wecom_open", &c.upstream.wecom_open);
+        self.http_url("upstream.wechat_open", &c.upstream.wechat_open);
+        self.http_url("upstream.wecom_login", &c.upstream.wecom_login);
     }
 
     fn webhooks(&mut self, c: &Config) {
@@ -416,6 +456,7 @@ impl Validator {
                 );
                 self.domains(&base, &app.trusted_domains);
                 self.jsapi_list(&base, &app.jsapi_list);
+                self.origins(&base, &app.cors_origins);
             }
             if let Some(contacts) = &corp.contacts {
                 let base = format!("{base}.contacts");
@@ -497,6 +538,7 @@ impl Validator {
             }
             self.domains(&base, &s.trusted_domains);
             self.jsapi_list(&base, &s.jsapi_list);
+            self.origins(&base, &s.cors_origins);
         }
     }
 
@@ -533,6 +575,7 @@ impl Validator {
             );
             self.domains(&base, &a.trusted_domains);
             self.jsapi_list(&base, &a.jsapi_list);
+            self.origins(&base, &a.cors_origins);
             if let Some(label) = &a.open_platform {
                 self.label(&format!("{base}.open_platform"), label);
             }
@@ -588,6 +631,156 @@ impl Validator {
                 "accounts.default_open_platform",
                 "must not be empty (default `wechat`)",
             );
+        }
+    }
+
+    /// `[login]`: the apps it names exist and can log people in, scopes fit their kinds.
+    fn login(&mut self, c: &Config) {
+        let l = &c.login;
+        let login_apps = || {
+            c.apps().filter(|a| {
+                matches!(
+                    a,
+                    AppRef::WecomApp { .. }
+                        | AppRef::Suite(_)
+                        | AppRef::OfficialAccount(_)
+                        | AppRef::Website(_)
+                )
+            })
+        };
+        let named = |v: &mut Self,
+                     key: &str,
+                     name: &Option<String>,
+                     ok: &dyn Fn(&AppRef<'_>) -> bool,
+                     what: &str| {
+            let Some(name) = name else { return };
+            match c.app(name) {
+                Some(app) if ok(&app) => {}
+                Some(app) => v.issue(
+                    format!("login.{key}"),
+                    format!("`{name}` is a {} app; `login.{key}` needs {what}", app.kind()),
+                ),
+                None => v.issue(
+                    format!("login.{key}"),
+                    format!(
+                        "no app is named `{name}`; `login.{key}` needs {what}. Apps that can log people in: {}",
+                        listing(login_apps().map(|a| a.name()))
+                    ),
+                ),
+            }
+        };
+        named(
+            self,
+            "wecom",
+            &l.wecom,
+            &|a| matches!(a, AppRef::WecomApp { .. } | AppRef::Suite(_)),
+            "a [[wecom.apps]] app or a [[suites]] suite",
+        );
+        named(
+            self,
+            "wechat",
+            &l.wechat,
+            &|a| matches!(a, AppRef::OfficialAccount(_)),
+            "a [[wechat.official_accounts]] account",
+        );
+        named(
+            self,
+            "desktop",
+            &l.desktop,
+            &|a| match a {
+                AppRef::WecomApp { .. } | AppRef::Website(_) => true,
+                AppRef::Suite(s) => s.provider_corp_id.is_some(),
+                _ => false,
+            },
+            "a [[wechat.websites]] app, a [[wecom.apps]] app, or a [[suites]] suite with provider_corp_id and provider_secret",
+        );
+        if !return_to_shape_ok(&l.default_return_to) {
+            self.issue(
+                "login.default_return_to",
+                format!(
+                    "`{}` must be a path on this gateway starting with `/` (not `//`), e.g. `/me`",
+                    l.default_return_to
+                ),
+            );
+        }
+        for (i, origin) in l.return_to_origins.iter().enumerate() {
+            let bare = origin.trim_end_matches('/');
+            let rest = bare
+                .strip_prefix("https://")
+                .or_else(|| bare.strip_prefix("http://"))
+                .unwrap_or("");
+            if check_http_url(origin).is_err()
+                || rest.is_empty()
+                || rest.contains(['/', '?', '#', '@'])
+            {
+                self.issue(
+                    format!("login.return_to_origins[{i}]"),
+                    format!("`{origin}` is not an origin; write scheme, host and optional port only, e.g. `https://app.example.com`"),
+                );
+            }
+        }
+        if l.rate_limit_per_minute > 0 && l.rate_limit_burst == 0 {
+            self.issue(
+                "login.rate_limit_burst",
+                "must be at least 1 while rate_limit_per_minute is set (default 20)",
+            );
+        }
+        if !(60..=3600).contains(&l.timeout_secs) {
+            self.issue(
+                "login.timeout_secs",
+                format!(
+                    "must be between 60 and 3600 seconds (got {}); the default 600 matches the platforms' code lifetimes",
+                    l.timeout_secs
+                ),
+            );
+        }
+        for (name, options) in &l.apps {
+            let base = format!("login.apps.{name}");
+            let Some(app) = c.app(name) else {
+                self.issue(
+                    base,
+                    format!(
+                        "no app is named `{name}`. Apps that can log people in: {}",
+                        listing(login_apps().map(|a| a.name()))
+                    ),
+                );
+                continue;
+            };
+            let (scopes, wecom): (&[&str], bool) = match app {
+                AppRef::WecomApp { .. } | AppRef::Suite(_) => {
+                    (&["snsapi_base", "snsapi_privateinfo"], true)
+                }
+                AppRef::OfficialAccount(_) => (&["snsapi_base", "snsapi_userinfo"], false),
+                AppRef::Website(_) => (&["snsapi_login"], false),
+                other => {
+                    self.issue(
+                        base,
+                        format!(
+                            "`{name}` is a {} app and has no browser login; only WeCom apps, suites, official accounts and websites do",
+                            other.kind()
+                        ),
+                    );
+                    continue;
+                }
+            };
+            if let Some(scope) = &options.scope
+                && !scopes.contains(&scope.as_str())
+            {
+                self.issue(
+                    format!("{base}.scope"),
+                    format!(
+                        "`{scope}` is not a scope of a {} app; use one of {}",
+                        app.kind(),
+                        listing(scopes.iter().copied())
+                    ),
+                );
+            }
+            if !wecom && options.non_members == NonMembers::Guest {
+                self.issue(
+                    format!("{base}.non_members"),
+                    "only WeCom apps and suites have non-member visitors; remove this key",
+                );
+            }
         }
     }
 
@@ -686,6 +879,16 @@ fn listing<'a>(names: impl Iterator<Item = &'a str>) -> String {
     } else {
         all.join(", ")
     }
+}
+
+/// A path on this host: ASCII (percent-encoded), starts with one `/`, no backslash, no control
+/// characters.
+fn return_to_shape_ok(path: &str) -> bool {
+    path.starts_with('/')
+        && path.is_ascii()
+        && !path.starts_with("//")
+        && !path.contains('\\')
+        && !path.chars().any(|c| c.is_control() || c.is_whitespace())
 }
 
 /// A minimal absolute http(s) URL check: scheme, non-empty host, numeric port if any.

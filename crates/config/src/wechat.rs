@@ -46,6 +46,10 @@ pub struct OfficialAccount {
     /// JSSDK APIs the front end may request.
     #[serde(default)]
     pub jsapi_list: Vec<String>,
+    /// Browser origins allowed to call the JSSDK signature endpoint; empty = `https://{domain}`
+    /// for every trusted domain.
+    #[serde(default)]
+    pub cors_origins: Vec<String>,
     /// The open-platform account this one is bound to (unionid scope), as a free label.
     #[serde(default)]
     pub open_platform: Option<String>,

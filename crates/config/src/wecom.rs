@@ -49,6 +49,10 @@ pub struct WecomApp {
     /// JSSDK APIs the front end may request (`jsApiList`).
     #[serde(default)]
     pub jsapi_list: Vec<String>,
+    /// Browser origins (`https://host[:port]`) allowed to call the JSSDK signature endpoints;
+    /// empty = `https://{domain}` for every trusted domain.
+    #[serde(default)]
+    pub cors_origins: Vec<String>,
 }
 
 /// `[wecom.contacts]`: the contacts-sync (通讯录同步) secret.

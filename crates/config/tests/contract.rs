@@ -193,7 +193,22 @@ fn empty_file_gives_defaults() {
     assert_eq!(c.storage.url, "sqlite://wxgate.db");
     assert_eq!(c.upstream.wecom, wxgate_config::WECOM_API);
     assert_eq!(c.upstream.wechat, wxgate_config::WECHAT_API);
+    assert_eq!(c.upstream.wechat_open, wxgate_config::WECHAT_OPEN);
+    assert_eq!(c.upstream.wecom_login, wxgate_config::WECOM_LOGIN);
     assert_eq!(c.apps().count(), 0);
+    assert_eq!(c.login.wecom, None);
+    assert_eq!(c.login.default_return_to, wxgate_config::DEFAULT_RETURN_TO);
+    assert_eq!(
+        (c.login.rate_limit_per_minute, c.login.rate_limit_burst),
+        (
+            wxgate_config::DEFAULT_RATE_LIMIT_PER_MINUTE,
+            wxgate_config::DEFAULT_RATE_LIMIT_BURST
+        )
+    );
+    assert_eq!(
+        c.login.app("anything").non_members,
+        wxgate_config::NonMembers::Refuse
+    );
 }
 
 #[test]
@@ -210,6 +225,16 @@ fn example_loads_and_validates() {
     assert_eq!(
         c.wechat.websites[0].open_platform.as_deref(),
         Some("acme-open")
+    );
+    assert_eq!(c.login.wecom.as_deref(), Some("acme-oa"));
+    assert_eq!(c.login.desktop.as_deref(), Some("portal"));
+    assert_eq!(
+        c.login.app("acme-oa").scope.as_deref(),
+        Some("snsapi_privateinfo")
+    );
+    assert_eq!(
+        c.login.app("news").scope.as_deref(),
+        Some("snsapi_userinfo")
     );
     // The environment overrides the development fallbacks.
     let prod = Config::from_toml_str(wxgate_config::EXAMPLE, |n| {

@@ -438,6 +438,39 @@ fn jssdk_settings() {
         "wecom[0].apps[0].jsapi_list[1]",
         &["not a JSSDK API name"],
     );
+    let t = edited(&[(
+        "  token = \"QDG6eK\"\n",
+        "  token = \"QDG6eK\"\n  cors_origins = [\"https://oa.acme.example\", \"http://localhost:3000\", \"https://oa.acme.example/\", \"oa.acme.example\", \"https://x.example/path\"]\n",
+    )]);
+    let found = self::issues(&t);
+    assert_eq!(found.len(), 3, "{found:#?}");
+    for i in 2..5 {
+        assert_issue(
+            &found,
+            &format!("wecom[0].apps[0].cors_origins[{i}]"),
+            &["not a browser origin", "without a path"],
+        );
+    }
+}
+
+#[test]
+fn jssdk_rate_limit_and_trusted_proxies() {
+    let t = edited(&[(
+        "admin_keys = [",
+        "jssdk_requests_per_minute = 0\ntrusted_proxies = [\"10.0.0.5\", \"::1\", \"proxy.local\"]\nadmin_keys = [",
+    )]);
+    let issues = issues(&t);
+    assert_eq!(issues.len(), 2, "{issues:#?}");
+    assert_issue(
+        &issues,
+        "server.jssdk_requests_per_minute",
+        &["between 1 and 100000"],
+    );
+    assert_issue(
+        &issues,
+        "server.trusted_proxies[2]",
+        &["`proxy.local` is not an IP address"],
+    );
 }
 
 #[test]
@@ -523,6 +556,68 @@ fn sim_references_existing_names() {
             "`acme-oa`",
             "`portal`",
         ],
+    );
+}
+
+#[test]
+fn login_names_scopes_and_limits() {
+    let t = format!(
+        "{CONTRACT}\n[login]\nwecom = \"news\"\nwechat = \"nope\"\ndesktop = \"shop\"\ndefault_return_to = \"//evil.example\"\nreturn_to_origins = [\"https://ok.example\", \"https://app.example/path\", \"ftp://x\"]\nrate_limit_burst = 0\ntimeout_secs = 5\n[login.apps.acme-oa]\nscope = \"snsapi_userinfo\"\n[login.apps.news]\nnon_members = \"guest\"\n[login.apps.shop]\n[login.apps.ghost]\n"
+    );
+    let issues = issues(&t);
+    assert_eq!(issues.len(), 12, "{issues:#?}");
+    assert_issue(
+        &issues,
+        "login.wecom",
+        &[
+            "`news` is a official_account app",
+            "a [[wecom.apps]] app or a [[suites]] suite",
+        ],
+    );
+    assert_issue(
+        &issues,
+        "login.wechat",
+        &["no app is named `nope`", "`acme-oa`", "`portal`"],
+    );
+    assert_issue(&issues, "login.desktop", &["`shop` is a miniprogram app"]);
+    assert_issue(
+        &issues,
+        "login.default_return_to",
+        &["starting with `/` (not `//`)"],
+    );
+    assert_issue(&issues, "login.return_to_origins[1]", &["not an origin"]);
+    assert_issue(&issues, "login.return_to_origins[2]", &["not an origin"]);
+    assert_issue(&issues, "login.rate_limit_burst", &["at least 1"]);
+    assert_issue(&issues, "login.timeout_secs", &["between 60 and 3600"]);
+    assert_issue(
+        &issues,
+        "login.apps.acme-oa.scope",
+        &[
+            "`snsapi_userinfo` is not a scope of a wecom_app app",
+            "`snsapi_privateinfo`",
+        ],
+    );
+    assert_issue(
+        &issues,
+        "login.apps.news.non_members",
+        &["only WeCom apps and suites"],
+    );
+    assert_issue(&issues, "login.apps.shop", &["has no browser login"]);
+    assert_issue(&issues, "login.apps.ghost", &["no app is named `ghost`"]);
+    // A suite serves desktops only with its provider credentials.
+    Config::from_toml_str(&format!("{CONTRACT}\n[login]\ndesktop = \"crm\"\n"), env)
+        .expect("a suite with a provider serves desktops");
+    let without = edited(&[
+        ("provider_corp_id = \"ww0123456789abcdef\"", ""),
+        (
+            "provider_secret = \"q2HZt_PlJhx2jIclHkCiHp6bR1IqfEouHgxzNNAL5wI\"",
+            "",
+        ),
+    ]);
+    only_issue(
+        &format!("{without}\n[login]\ndesktop = \"crm\"\n"),
+        "login.desktop",
+        &["`crm` is a suite app", "provider_corp_id"],
     );
 }
 

@@ -52,6 +52,42 @@ impl ApiError {
         )
     }
 
+    /// An error caused by the platform's `errcode`/`errmsg`, answered with `status` (e.g. 422
+    /// when the platform refused what the caller asked for).
+    pub fn upstream(
+        status: StatusCode,
+        code: &'static str,
+        message: impl Into<String>,
+        errcode: i64,
+        errmsg: impl Into<String>,
+    ) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            upstream: Some((errcode, errmsg.into())),
+        }
+    }
+
+    /// The same error with `prefix` before its message.
+    pub fn prefixed(mut self, prefix: &str) -> ApiError {
+        self.message = format!("{prefix}{}", self.message);
+        self
+    }
+
+    /// The `{"code","message","errcode"?,"errmsg"?}` object of the answer (also what a send
+    /// record keeps of its failure).
+    pub fn to_json(&self) -> Value {
+        let mut error = Map::new();
+        error.insert("code".into(), self.code.into());
+        error.insert("message".into(), self.message.clone().into());
+        if let Some((errcode, errmsg)) = &self.upstream {
+            error.insert("errcode".into(), (*errcode).into());
+            error.insert("errmsg".into(), errmsg.clone().into());
+        }
+        Value::Object(error)
+    }
+
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         self.status
@@ -101,13 +137,6 @@ impl From<ClientError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut error = Map::new();
-        error.insert("code".into(), self.code.into());
-        error.insert("message".into(), self.message.into());
-        if let Some((errcode, errmsg)) = self.upstream {
-            error.insert("errcode".into(), errcode.into());
-            error.insert("errmsg".into(), errmsg.into());
-        }
-        (self.status, Json(json!({ "error": Value::Object(error) }))).into_response()
+        (self.status, Json(json!({ "error": self.to_json() }))).into_response()
     }
 }

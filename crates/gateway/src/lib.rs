@@ -22,9 +22,13 @@
 //! | [`webhook`] | delivering events to business webhooks; the outbox admin API |
 //! | [`events`] | the event JSON, the pull API and the event stream |
 //! | [`accounts`] | users, identities, sign-in with merging, browser sessions, the users admin API |
+//! | [`login`] | browser login: `/login`, the WeCom / WeChat flows and their callbacks, `/me`, `/logout` |
 //! | [`oidc`] | the OpenID Connect provider: discovery, keys, authorize, token, userinfo, logout |
 //! | [`mini_login`] | mini-program logins (behind the token exchange) and their open data |
 //! | [`suite`] | the third-party suite lifecycle: installs, authorised corps, permanent codes |
+//! | [`jssdk`] | JS-SDK signatures for pages, and the drop-in `/sdk/jssdk.js` |
+//! | [`messages`] | sending WeCom app, robot, template and subscribe messages; the send record |
+//! | [`media`] | media uploads for messages, with the content-hash media_id cache |
 
 pub mod accounts;
 pub mod admin;
@@ -33,6 +37,10 @@ pub mod callback;
 pub mod error;
 pub mod events;
 pub mod health;
+pub mod jssdk;
+pub mod login;
+pub mod media;
+pub mod messages;
 pub mod metrics;
 pub mod mini_login;
 pub mod oidc;

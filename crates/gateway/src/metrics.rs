@@ -1,5 +1,5 @@
 //! Prometheus metrics at `/metrics`: callbacks by kind and outcome, upstream calls by API and
-//! errcode, token refreshes, webhook deliveries and the outbox lag. Handlers and services
+//! errcode, token refreshes, webhook deliveries, the outbox lag and message sends. Handlers and services
 //! record through the typed [`Metrics`] handle; nothing else touches the registry.
 
 use std::sync::atomic::AtomicU64;
@@ -47,6 +47,15 @@ pub struct DeliveryLabels {
     pub outcome: String,
 }
 
+/// Labels of a message send.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct MessageLabels {
+    /// `wecom_app`, `wecom_robot`, `wechat_template`, `wechat_subscribe`.
+    pub channel: String,
+    /// `sent`, `partially_sent`, `failed`.
+    pub status: String,
+}
+
 /// The metric families wxgate exports.
 #[derive(Debug)]
 pub struct Metrics {
@@ -63,6 +72,8 @@ pub struct Metrics {
     pub outbox_pending: Gauge,
     /// Age of the oldest pending delivery, in seconds.
     pub outbox_lag_seconds: Gauge<f64, AtomicU64>,
+    /// Message sends (replays of an idempotency key not counted).
+    pub messages: Family<MessageLabels, Counter>,
 }
 
 impl Default for Metrics {
@@ -104,8 +115,15 @@ impl Default for Metrics {
             "Age of the oldest pending webhook delivery",
             outbox_lag_seconds.clone(),
         );
+        let messages = Family::<MessageLabels, Counter>::default();
+        registry.register(
+            "messages",
+            "Message sends through the admin API, by channel and outcome",
+            messages.clone(),
+        );
         Metrics {
             registry,
+            messages,
             callbacks,
             upstream_calls,
             token_refreshes,
@@ -123,6 +141,16 @@ impl Metrics {
             .get_or_create(&CallbackLabels {
                 kind: kind.to_owned(),
                 outcome: outcome.to_owned(),
+            })
+            .inc();
+    }
+
+    /// Counts one message send.
+    pub fn message(&self, channel: &str, status: &str) {
+        self.messages
+            .get_or_create(&MessageLabels {
+                channel: channel.to_owned(),
+                status: status.to_owned(),
             })
             .inc();
     }

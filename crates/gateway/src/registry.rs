@@ -172,6 +172,9 @@ pub struct AppEntry {
     pub trusted_domains: Vec<String>,
     /// The jsApiList its pages use.
     pub jsapi_list: Vec<String>,
+    /// Browser origins allowed to fetch its JS-SDK signatures (empty = `https://` + each
+    /// trusted domain; see `jssdk::cors`).
+    pub cors_origins: Vec<String>,
     /// The open platform account it belongs to (unionid scope), for WeChat apps.
     pub open_platform: Option<String>,
 }
@@ -236,12 +239,14 @@ pub fn entry_from_app(app: AppRef<'_>) -> Result<AppEntry, RegistryError> {
         callback,
         trusted_domains: Vec::new(),
         jsapi_list: Vec::new(),
+        cors_origins: Vec::new(),
         open_platform: None,
     };
     Ok(match app {
         AppRef::WecomApp { corp, app } => AppEntry {
             trusted_domains: app.trusted_domains.clone(),
             jsapi_list: app.jsapi_list.clone(),
+            cors_origins: app.cors_origins.clone(),
             ..entry(
                 &app.name,
                 AppKind::WecomApp {
@@ -287,6 +292,7 @@ pub fn entry_from_app(app: AppRef<'_>) -> Result<AppEntry, RegistryError> {
         AppRef::Suite(suite) => AppEntry {
             trusted_domains: suite.trusted_domains.clone(),
             jsapi_list: suite.jsapi_list.clone(),
+            cors_origins: suite.cors_origins.clone(),
             ..entry(
                 &suite.name,
                 AppKind::Suite {
@@ -315,6 +321,7 @@ pub fn entry_from_app(app: AppRef<'_>) -> Result<AppEntry, RegistryError> {
         AppRef::OfficialAccount(oa) => AppEntry {
             trusted_domains: oa.trusted_domains.clone(),
             jsapi_list: oa.jsapi_list.clone(),
+            cors_origins: oa.cors_origins.clone(),
             open_platform: oa.open_platform.clone(),
             ..entry(
                 &oa.name,

@@ -60,7 +60,11 @@ pub fn router(gateway: Gateway) -> Router {
         .merge(crate::webhook::admin::routes())
         .merge(crate::events::routes())
         .merge(crate::suite::api::routes())
+        .merge(crate::jssdk::routes())
+        .merge(crate::messages::routes())
+        .merge(crate::media::routes())
         .merge(crate::accounts::routes())
+        .merge(crate::login::routes(&gateway))
         .merge(crate::oidc::routes())
         .merge(crate::mini_login::routes())
         .with_state(gateway)
@@ -99,9 +103,16 @@ pub async fn build(
     token::refresher::spawn(tokens.clone(), shutdown.clone());
     let outbox_ready = Arc::new(tokio::sync::Notify::new());
     let callbacks = crate::callback::Callbacks::start(store.clone(), outbox_ready.clone());
+    let jssdk_limiter = Arc::new(crate::jssdk::rate_limit::ClientRateLimiter::new(
+        config.server.jssdk_requests_per_minute,
+        &config.server.trusted_proxies,
+    ));
+    let login = crate::login::LoginService::new(&config);
     let oidc = crate::oidc::Oidc::new(&config);
     let gateway = Gateway::new(Shared {
         oidc,
+        jssdk_limiter,
+        login,
         config: Arc::new(config),
         registry,
         store,

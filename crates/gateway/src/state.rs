@@ -35,6 +35,10 @@ pub struct Shared {
     pub tokens: Arc<TokenService>,
     /// The callback services (the batching event writer, the passive-reply client).
     pub callbacks: crate::callback::Callbacks,
+    /// The per-client limit of the public JS-SDK signature endpoints.
+    pub jssdk_limiter: Arc<crate::jssdk::rate_limit::ClientRateLimiter>,
+    /// Browser login: the `return_to` policy and the login rate limiter.
+    pub login: crate::login::LoginService,
     /// The OpenID Connect provider's keys and rate limiters.
     pub oidc: crate::oidc::Oidc,
 }

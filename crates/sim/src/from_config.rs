@@ -105,6 +105,7 @@ impl World {
                     encoding_aes_key: secret(&suite.encoding_aes_key),
                     provider_corp_id: suite.provider_corp_id.clone(),
                     provider_secret: suite.provider_secret.as_ref().map(secret),
+                    trusted_domains: suite.trusted_domains.clone(),
                 })
                 .collect(),
             official_accounts: config

@@ -244,6 +244,9 @@ pub struct SimSuite {
     pub provider_corp_id: Option<String>,
     /// The provider secret.
     pub provider_secret: Option<SimSecret>,
+    /// Trusted domains (可信域名) for third-party OAuth redirects; empty = any host.
+    #[serde(default)]
+    pub trusted_domains: Vec<String>,
 }
 
 /// The payload format a mini program's message push uses.

@@ -72,6 +72,7 @@ fn world() -> World {
             encoding_aes_key: KEY.into(),
             provider_corp_id: Some(PROVIDER.into()),
             provider_secret: Some("provider-secret".into()),
+            trusted_domains: Vec::new(),
         }],
         official_accounts: vec![
             SimOfficialAccount {
@@ -551,6 +552,31 @@ async fn third_party_login_and_provider_login_info() {
     assert_eq!(detail["corpid"], CORP);
     assert_eq!(detail["name"], ids[4].as_str());
     assert!(detail["gender"].is_string());
+    // The same login through the third-party OAuth page (appid = suite id, no agentid).
+    let redirect = enc("https://crm.example.com/cb");
+    let base = format!(
+        "/connect/oauth2/authorize?appid={SUITE}&redirect_uri={redirect}&response_type=code&scope=snsapi_privateinfo&state=t"
+    );
+    let html = sim.page(&base).await;
+    assert!(
+        html.contains(&ids[0]) && html.contains("sim_user"),
+        "{html}"
+    );
+    let location = sim.location(&format!("{base}&sim_user={}", ids[4])).await;
+    let code = query_value(&location, "code").unwrap();
+    let info = sim
+        .get(&format!(
+            "/cgi-bin/service/auth/getuserinfo3rd?suite_access_token={suite_token}&code={code}"
+        ))
+        .await;
+    assert_eq!(info["userid"], ids[4].as_str(), "{info}");
+    assert!(info["user_ticket"].is_string());
+    let html = sim
+        .page(&format!(
+            "/connect/oauth2/authorize?appid={SUITE}&redirect_uri={redirect}&response_type=code&scope=snsapi_userinfo&state=t"
+        ))
+        .await;
+    assert!(html.contains("10005"), "{html}");
     // Non-member.
     let code = sim
         .code(json!({"kind":"wecom_3rd","app":SUITE,"corp":CORP,"user":"carol","non_member":true}))
@@ -767,6 +793,17 @@ async fn wechat_oauth_tokens_userinfo_unionid_and_errors() {
         .await;
     assert_ne!(tokens2["openid"], openid.as_str());
     assert!(tokens2.get("unionid").is_none());
+    // snsapi_base on the bound OA: the openid, but no unionid (only snsapi_userinfo has one).
+    let code = sim
+        .code(json!({"kind":"wechat_oauth","app":OA,"user":"alice"}))
+        .await;
+    let silent = sim
+        .get(&format!(
+            "/sns/oauth2/access_token?appid={OA}&secret=oa-secret&code={code}&grant_type=authorization_code"
+        ))
+        .await;
+    assert_eq!(silent["openid"], openid.as_str());
+    assert!(silent.get("unionid").is_none(), "{silent}");
     assert_eq!(tokens2["scope"], "snsapi_base");
     let denied = sim
         .get(&format!(
@@ -842,7 +879,7 @@ async fn website_qr_login_shares_the_unionid() {
         .await;
     assert!(info["nickname"].as_str().unwrap().ends_with("-dave"));
     let code = sim
-        .code(json!({"kind":"wechat_oauth","app":OA,"user":"dave"}))
+        .code(json!({"kind":"wechat_oauth","app":OA,"user":"dave","scope":"snsapi_userinfo"}))
         .await;
     let oa = sim
         .get(&format!(
@@ -890,7 +927,7 @@ async fn mini_program_login_and_open_data() {
     assert_eq!(errcode(&sim.get(&url).await), 40163);
     // Same person on the OA (same open platform): same unionid, other openid.
     let code = sim
-        .code(json!({"kind":"wechat_oauth","app":OA,"user":"erin"}))
+        .code(json!({"kind":"wechat_oauth","app":OA,"user":"erin","scope":"snsapi_userinfo"}))
         .await;
     let oa = sim
         .get(&format!(

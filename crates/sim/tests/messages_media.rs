@@ -308,3 +308,71 @@ async fn media_bodies_are_capped() {
     let body = upload(&sim, &token, "file", "big.bin", &just_over).await;
     assert_eq!(errcode(&body), 40006, "{body}");
 }
+
+#[tokio::test]
+async fn messages_need_live_media_of_the_corp() {
+    let sim = Sim::start().await;
+    let token = sim.wecom_token("acme-secret").await;
+    let url = format!("/cgi-bin/message/send?access_token={token}");
+    let image = |media_id: &str| json!({"touser": "@all", "msgtype": "image", "agentid": 1000002, "image": {"media_id": media_id}});
+    assert_eq!(
+        errcode(&sim.post(&url, image("no-such-media")).await),
+        40007
+    );
+    let media_id = upload(&sim, &token, "image", "pic.png", PNG).await["media_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(errcode(&sim.post(&url, image(&media_id)).await), 0);
+    let mpnews = json!({"touser": "@all", "msgtype": "mpnews", "agentid": 1000002, "mpnews": {"articles": [
+        {"title": "t", "thumb_media_id": "gone", "content": "c"}]}});
+    assert_eq!(errcode(&sim.post(&url, mpnews).await), 40007);
+    // Three days later the media_id is gone.
+    sim.advance(3 * 86_400).await;
+    let token = sim.wecom_token("acme-secret").await;
+    let url = format!("/cgi-bin/message/send?access_token={token}");
+    assert_eq!(errcode(&sim.post(&url, image(&media_id)).await), 40007);
+}
+
+#[tokio::test]
+async fn robots_upload_files_for_file_messages() {
+    let sim = Sim::start().await;
+    sim.post("/sim/robots", json!({"key": "robot-key-2"})).await;
+    let upload = |key: &'static str, kind: &'static str, bytes: &'static [u8]| {
+        let part = reqwest::multipart::Part::bytes(bytes.to_vec()).file_name("report.pdf");
+        let form = reqwest::multipart::Form::new().part("media", part);
+        sim.http
+            .post(sim.url(&format!(
+                "/cgi-bin/webhook/upload_media?key={key}&type={kind}"
+            )))
+            .multipart(form)
+            .send()
+    };
+    let body: Value = upload("robot-key-2", "file", b"%PDF-1.4 report")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(errcode(&body), 0, "{body}");
+    assert_eq!(body["type"], "file");
+    let media_id = body["media_id"].as_str().unwrap().to_owned();
+    let bad: Value = upload("nope", "file", b"%PDF-1.4 report")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(errcode(&bad), 93000);
+    let voice: Value = upload("robot-key-2", "voice", b"not amr at all")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(errcode(&voice), 40005);
+    let url = "/cgi-bin/webhook/send?key=robot-key-2";
+    let file = |id: &str| json!({"msgtype": "file", "file": {"media_id": id}});
+    assert_eq!(errcode(&sim.post(url, file(&media_id)).await), 0);
+    assert_eq!(errcode(&sim.post(url, file("unknown")).await), 40007);
+}

@@ -199,6 +199,7 @@ fn world(gateway_url: Option<String>) -> World {
             encoding_aes_key: KEY2.into(),
             provider_corp_id: Some(PROVIDER.into()),
             provider_secret: None,
+            trusted_domains: Vec::new(),
         }],
         official_accounts: vec![oa("oa-aes", OA_AES, KEY), oa("oa-plain", OA_PLAIN, "")],
         miniprograms: vec![

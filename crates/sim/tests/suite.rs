@@ -27,6 +27,7 @@ fn world() -> wxgate_sim::World {
         encoding_aes_key: "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG".into(),
         provider_corp_id: Some(PROVIDER.into()),
         provider_secret: Some("provider-secret".into()),
+        trusted_domains: Vec::new(),
     });
     world
 }

@@ -3,10 +3,12 @@
 //!
 //! Everything the gateway must not lose lives here: accepted callback events with their dedup
 //! keys and the outbox of webhook deliveries (written in one transaction), the central token
-//! service's tokens and cross-instance locks, WeCom suite tickets and authorised corps, and the
-//! apps added at runtime, the account system (users, identities, roles, sessions), and the OpenID Connect provider's
-//! keys, clients, codes, grants and refresh tokens. Every secret column is sealed with [`SecretBox`] (AES-256-GCM) before it
-//! reaches the database.
+//! service's tokens and cross-instance locks, WeCom suite tickets and authorised corps, the
+//! apps added at runtime, the account system (users, identities, roles, sessions, browser
+//! logins in progress), the OpenID Connect provider (signing keys, clients, codes, grants,
+//! refresh tokens, mini-program session keys), the record of sent messages (with idempotency
+//! keys) and the media cache. Every secret column is sealed with [`SecretBox`] (AES-256-GCM)
+//! before it reaches the database.
 //!
 //! The same SQL runs on both backends wherever the dialects agree; timestamps are integer unix
 //! milliseconds and JSON is stored as TEXT, so rows decode identically on both.
@@ -44,6 +46,9 @@ mod deliveries;
 mod error;
 mod events;
 mod leases;
+mod login_states;
+mod media_cache;
+mod message_sends;
 pub mod oidc;
 mod pending_auth_codes;
 mod retention;
@@ -61,6 +66,9 @@ pub use deliveries::{Delivery, DeliveryFilter, DeliveryStatus, DueDelivery, Outb
 pub use error::StoreError;
 pub use events::{Accepted, NewEvent, StoredEvent};
 pub use leases::{LEASE_TTL, LockGuard};
+pub use login_states::{LoginState, NewLoginState, TakenLogin};
+pub use media_cache::CachedMedia;
+pub use message_sends::{MessageSend, NewMessageSend, SendClaim, SendFilter, SendStatus};
 pub use oidc::{
     Grant, MiniSession, NewCode, NewGrant, NewOidcClient, NewSigningKey, Redeemed, Refreshed,
     StoredCode, StoredOidcClient, StoredSigningKey,

@@ -94,6 +94,15 @@ pub(crate) fn auth_corp_token_prefix(suite_id: &str, corp_id: &str) -> String {
     format!("authcorp:{suite_id}:{corp_id}")
 }
 
+/// The keys of an authorised corp's JS-SDK tickets (`authcorp-jsapi:…`,
+/// `authcorp-agent-ticket:…`), which do not share the token's prefix.
+fn auth_corp_ticket_keys(suite_id: &str, corp_id: &str) -> [String; 2] {
+    [
+        format!("authcorp-jsapi:{suite_id}:{corp_id}"),
+        format!("authcorp-agent-ticket:{suite_id}:{corp_id}"),
+    ]
+}
+
 impl Store {
     fn auth_corp(&self, r: AuthCorpRow) -> Result<AuthCorp, StoreError> {
         let permanent_code = r
@@ -223,7 +232,7 @@ impl Store {
 
     /// Marks an authorisation revoked, deletes its permanent code and every token whose key is
     /// `authcorp:{suite_id}:{corp_id}` or starts with `authcorp:{suite_id}:{corp_id}:`, in one
-    /// transaction.
+    /// transaction, together with its JS-SDK tickets (`authcorp-jsapi:…`, `authcorp-agent-ticket:…`).
     pub async fn revoke_auth_corp(&self, suite_id: &str, corp_id: &str) -> Result<(), StoreError> {
         let prefix = auth_corp_token_prefix(suite_id, corp_id);
         let prefix_colon = format!("{prefix}:");
@@ -249,6 +258,12 @@ impl Store {
             .bind(i32::try_from(prefix_colon.chars().count()).unwrap_or(i32::MAX))
             .execute(&mut *tx)
             .await?;
+            for ticket in auth_corp_ticket_keys(suite_id, corp_id) {
+                sqlx::query("DELETE FROM tokens WHERE key = $1")
+                    .bind(&ticket)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             tx.commit().await?;
             n
         });

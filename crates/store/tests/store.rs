@@ -561,6 +561,9 @@ mod cases {
             "authcorp:s1:c1",
             "authcorp:s1:c1:agent:1000002",
             "authcorp:s1:c10:agent:1",
+            "authcorp-jsapi:s1:c1",
+            "authcorp-agent-ticket:s1:c1",
+            "authcorp-jsapi:s1:c10",
             "suite:s1",
         ] {
             store.put_token(key, "tok", now() + 1000).await.unwrap();
@@ -577,6 +580,27 @@ mod cases {
             vec![None]
         );
         assert!(store.get_token("authcorp:s1:c1").await.unwrap().is_none());
+        assert!(
+            store
+                .get_token("authcorp-jsapi:s1:c1")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            store
+                .get_token("authcorp-agent-ticket:s1:c1")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            store
+                .get_token("authcorp-jsapi:s1:c10")
+                .await
+                .unwrap()
+                .is_some()
+        );
         assert!(
             store
                 .get_token("authcorp:s1:c1:agent:1000002")

@@ -11,7 +11,9 @@ pub mod service;
 pub mod session;
 
 pub use profile::{Gender, PlatformIds, Profile};
-pub use service::{LoginProof, SignInError, SignedIn, sign_in, unionid_scope, wechat_identities};
+pub use service::{
+    LoginProof, SignInError, SignedIn, open_user_scope, sign_in, unionid_scope, wechat_identities,
+};
 pub use session::{
     ClientInfo, CurrentSession, SESSION_COOKIE, SessionUser, end_session, start_session,
 };

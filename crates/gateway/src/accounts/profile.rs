@@ -4,10 +4,16 @@
 //! Mini Program's decrypted user data says `openId`/`unionId`/`avatarUrl`/`gender` (a number),
 //! WeCom says `userid` in JSON and `UserId` in XML, `gender` as the string `"1"`, `open_userid`
 //! for third-party apps, `biz_mail` beside `email`. Login flows hand the platform's JSON to
-//! [`PlatformIds::from_platform`] and [`Profile::from_platform`] and never look at raw keys.
+//! [`PlatformIds::from_platform`] and [`Profile::from_platform`] and never look at raw keys; the
+//! client's typed answers (`user/get`, `getuserdetail`, `sns/userinfo`, `get_login_info`) go
+//! through the `Profile::from_*` constructors below, which feed the same normalisation.
 
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Value, json};
+use wxgate_client::Gender as WireGender;
+use wxgate_client::wechat::oauth::SnsUserInfo;
+use wxgate_client::wecom::contacts::Member;
+use wxgate_client::wecom::identity::{LoginUser, UserDetail};
 
 /// Gender, as the platforms encode it (`1` male, `2` female, `0` unknown; number or string).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -81,25 +87,67 @@ impl Profile {
         }
     }
 
-    /// Reads a WeCom member as the client parsed it from `user/get` (gender already decoded;
-    /// `email` falls back to `biz_mail`; privacy-restricted fields are simply absent).
-    pub fn from_wecom_member(member: &wxgate_client::wecom::contacts::Member) -> Profile {
-        let gender = member.gender.map(|g| match g {
-            wxgate_client::Gender::Male => Gender::Male,
-            wxgate_client::Gender::Female => Gender::Female,
-            wxgate_client::Gender::Unknown => Gender::Unknown,
-        });
-        let raw = serde_json::json!({
-            "name": member.name,
+    /// A WeCom member as `user/get` returns it (apps created after 2022-06-20 get no avatar,
+    /// gender, mobile or email there; those come from [`Profile::from_wecom_detail`]; a `name`
+    /// that is the userid, as third-party apps see it, is no name).
+    pub fn from_wecom_member(member: &Member) -> Profile {
+        // Third-party apps see the userid in place of the name (since 2020-06-30).
+        let name = member.name.as_deref().filter(|n| *n != member.userid);
+        Profile::from_platform(&json!({
+            "name": name,
             "avatar": member.avatar,
+            "thumb_avatar": member.thumb_avatar,
+            "gender": member.gender.and_then(gender_code),
             "mobile": member.mobile,
             "email": member.email,
             "biz_mail": member.biz_mail,
             "position": member.position,
-        });
+        }))
+    }
+
+    /// What a member consented to share (`auth/getuserdetail`, `getuserdetail3rd`; the
+    /// third-party `name` is the userid, so it is ignored there).
+    pub fn from_wecom_detail(detail: &UserDetail) -> Profile {
+        let name = detail.name.as_deref().filter(|n| *n != detail.userid);
+        Profile::from_platform(&json!({
+            "name": name,
+            "avatar": detail.avatar,
+            "gender": detail.gender.and_then(gender_code),
+            "mobile": detail.mobile,
+            "email": detail.email,
+            "biz_mail": detail.biz_mail,
+        }))
+    }
+
+    /// The user of a provider web login (`service/get_login_info`).
+    pub fn from_wecom_login_user(user: &LoginUser) -> Profile {
+        Profile::from_platform(&json!({
+            "name": user.name,
+            "avatar": user.avatar,
+            "mobile": user.mobile,
+            "email": user.email,
+        }))
+    }
+
+    /// A WeChat web-authorisation profile (`sns/userinfo`; WeChat sends `sex` 0 for everyone
+    /// since 2021, kept as unknown).
+    pub fn from_sns_userinfo(info: &SnsUserInfo) -> Profile {
+        Profile::from_platform(&json!({
+            "nickname": info.nickname,
+            "headimgurl": info.headimgurl,
+            "sex": gender_code(info.sex),
+        }))
+    }
+
+    /// `self`, with the fields it lacks taken from `fallback`.
+    pub fn or(self, fallback: Profile) -> Profile {
         Profile {
-            gender,
-            ..Profile::from_platform(&raw)
+            name: self.name.or(fallback.name),
+            avatar: self.avatar.or(fallback.avatar),
+            gender: self.gender.or(fallback.gender),
+            mobile: self.mobile.or(fallback.mobile),
+            email: self.email.or(fallback.email),
+            position: self.position.or(fallback.position),
         }
     }
 
@@ -137,6 +185,16 @@ impl PlatformIds {
             ),
             corpid: text(raw, &["corpid", "CorpId", "corpId", "CorpID"]),
         }
+    }
+}
+
+/// The client's typed gender as the platforms' code (`None` when not given: the client reads a
+/// missing gender as unknown).
+fn gender_code(gender: WireGender) -> Option<u8> {
+    match gender {
+        WireGender::Male => Some(1),
+        WireGender::Female => Some(2),
+        WireGender::Unknown => None,
     }
 }
 
@@ -205,6 +263,36 @@ mod tests {
         assert_eq!(ids.userid.as_deref(), Some("lisi"));
         assert_eq!(ids.open_userid.as_deref(), Some("woAbc"));
         assert_eq!(ids.corpid.as_deref(), Some("wwX"));
+    }
+
+    #[test]
+    fn typed_answers_feed_the_same_normalisation() {
+        let detail: UserDetail = serde_json::from_value(json!({"userid": "lisi", "name": "lisi", "gender": "2", "avatar": " ", "mobile": "13800000000", "biz_mail": "l@corp.com"})).unwrap();
+        let p = Profile::from_wecom_detail(&detail);
+        assert_eq!(
+            p.name, None,
+            "a third-party `name` that is the userid is no name"
+        );
+        assert_eq!(p.gender, Some(Gender::Female));
+        assert_eq!(p.avatar, None);
+        assert_eq!(p.email.as_deref(), Some("l@corp.com"));
+        let member: Member = serde_json::from_value(
+            json!({"userid": "lisi", "name": "李四", "position": "PM", "department": [1]}),
+        )
+        .unwrap();
+        let merged = p.or(Profile::from_wecom_member(&member));
+        assert_eq!(merged.name.as_deref(), Some("李四"));
+        assert_eq!(merged.position.as_deref(), Some("PM"));
+        assert_eq!(merged.mobile.as_deref(), Some("13800000000"));
+        let info: SnsUserInfo = serde_json::from_value(
+            json!({"openid": "o1", "nickname": "小明", "sex": "1", "headimgurl": "https://h"}),
+        )
+        .unwrap();
+        let p = Profile::from_sns_userinfo(&info);
+        assert_eq!(
+            (p.name.as_deref(), p.gender),
+            (Some("小明"), Some(Gender::Male))
+        );
     }
 
     #[test]

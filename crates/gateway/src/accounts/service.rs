@@ -21,7 +21,7 @@ use wxgate_store::{
 
 use crate::accounts::profile::Profile;
 use crate::events::emit::{InternalEvent, emit_all};
-use crate::registry::AppEntry;
+use crate::registry::{AppEntry, AppKind};
 use crate::state::Gateway;
 
 /// What a login flow proved about a person.
@@ -170,4 +170,18 @@ pub fn unionid_scope(gateway: &Gateway, app: &AppEntry) -> String {
     app.open_platform
         .clone()
         .unwrap_or_else(|| gateway.config.accounts.default_open_platform.clone())
+}
+
+/// The scope of the `open_userid`s a suite sees: the provider's corp id when configured (WeCom
+/// gives one member the same open_userid in every app of a provider, and the provider's web
+/// login says the same), else the suite id.
+pub fn open_user_scope(app: &AppEntry) -> String {
+    match &app.kind {
+        AppKind::Suite {
+            provider: Some(provider),
+            ..
+        } => provider.corp_id.clone(),
+        AppKind::Suite { suite_id, .. } => suite_id.clone(),
+        _ => app.name.clone(),
+    }
 }

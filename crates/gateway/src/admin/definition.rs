@@ -350,6 +350,7 @@ impl AppDefinition {
                 "previous_encoding_aes_key": o(&app.previous_encoding_aes_key),
                 "trusted_domains": app.trusted_domains,
                 "jsapi_list": app.jsapi_list,
+                "cors_origins": app.cors_origins,
             }),
             AppDefinition::WecomContacts { corp, contacts } => json!({
                 "name": contacts.name,
@@ -377,6 +378,7 @@ impl AppDefinition {
                 "provider_secret": o(&x.provider_secret),
                 "trusted_domains": x.trusted_domains,
                 "jsapi_list": x.jsapi_list,
+                "cors_origins": x.cors_origins,
             }),
             AppDefinition::OfficialAccount(x) => json!({
                 "name": x.name,
@@ -387,6 +389,7 @@ impl AppDefinition {
                 "previous_encoding_aes_key": o(&x.previous_encoding_aes_key),
                 "trusted_domains": x.trusted_domains,
                 "jsapi_list": x.jsapi_list,
+                "cors_origins": x.cors_origins,
                 "open_platform": x.open_platform,
             }),
             AppDefinition::MiniProgram(x) => json!({

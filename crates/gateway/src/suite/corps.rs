@@ -3,7 +3,6 @@
 
 use serde::Serialize;
 use serde_json::{Value, json};
-use wxgate_client::TokenKey;
 use wxgate_client::wecom::suite::{AuthInfoResponse, PermanentCode};
 use wxgate_store::{AuthCorp, AuthCorpState, NewAuthCorp, Secret};
 
@@ -188,9 +187,9 @@ pub async fn revoke(gateway: &Gateway, suite: &AppEntry, corp_id: &str) -> Resul
         return Ok(());
     };
     gateway.store.revoke_auth_corp(suite_id, corp_id).await?;
-    gateway
-        .tokens
-        .forget(&TokenKey::auth_corp(suite_id, corp_id));
+    for key in crate::token::keys::auth_corp_keys(suite_id, corp_id) {
+        gateway.tokens.forget(&key);
+    }
     outbox::emit(
         gateway,
         suite,

@@ -176,6 +176,29 @@ pub(crate) fn fetch<'a>(
                 .await
                 .map(Fetched::from)
             }
+            (
+                TokenKind::AuthCorpJsapiTicket | TokenKind::AuthCorpAgentTicket,
+                AppKind::Suite { suite_id, .. },
+            ) => {
+                let corp_id = keys::parts(key)
+                    .get(1)
+                    .copied()
+                    .ok_or_else(|| unknown(key))?;
+                let corp_key = TokenKey::auth_corp(suite_id, corp_id);
+                if key.kind() == TokenKind::AuthCorpJsapiTicket {
+                    with_token(service, &corp_key, key, |t| async move {
+                        client.wecom_get_jsapi_ticket(&t).await
+                    })
+                    .await
+                    .map(Fetched::from)
+                } else {
+                    with_token(service, &corp_key, key, |t| async move {
+                        client.wecom_get_agent_ticket(&t).await
+                    })
+                    .await
+                    .map(Fetched::from)
+                }
+            }
             _ => Err(unknown(key)),
         }
     })

@@ -14,6 +14,11 @@
 //! | suite_access_token | `suite:{suite_id}` |
 //! | provider_access_token | `provider:{provider_corp_id}` |
 //! | authorised corp access token | `authcorp:{suite_id}:{corp_id}` |
+//! | authorised corp jsapi_ticket | `authcorp-jsapi:{suite_id}:{corp_id}` |
+//! | authorised corp agent_config ticket | `authcorp-agent-ticket:{suite_id}:{corp_id}` |
+//!
+//! Tickets are cached for their whole 7200 s like tokens, which is what keeps the gateway far
+//! below the platform's ticket limits (400 per corp and 100 per app per hour, NOTES §3.6).
 
 use wxgate_client::{TokenKey, TokenKind};
 
@@ -37,6 +42,28 @@ pub fn wecom_agent_ticket(corp_id: &str, agent_id: &str) -> TokenKey {
 /// `mp-jsapi:{appid}`: an MP jsapi ticket.
 pub fn mp_jsapi_ticket(app_id: &str) -> TokenKey {
     TokenKey::new(TokenKind::MpJsapiTicket, &[app_id])
+}
+
+/// `authcorp-jsapi:{suite_id}:{corp_id}`: the corp jsapi_ticket of a corp that authorised a
+/// suite, fetched with that corp's token.
+pub fn auth_corp_jsapi_ticket(suite_id: &str, corp_id: &str) -> TokenKey {
+    TokenKey::new(TokenKind::AuthCorpJsapiTicket, &[suite_id, corp_id])
+}
+
+/// `authcorp-agent-ticket:{suite_id}:{corp_id}`: the agent_config ticket of the suite's app in
+/// a corp that authorised it.
+pub fn auth_corp_agent_ticket(suite_id: &str, corp_id: &str) -> TokenKey {
+    TokenKey::new(TokenKind::AuthCorpAgentTicket, &[suite_id, corp_id])
+}
+
+/// Every key of the corp `corp_id` authorised for `suite_id` (its token and its tickets), for
+/// forgetting them together when the corp revokes the suite.
+pub fn auth_corp_keys(suite_id: &str, corp_id: &str) -> [TokenKey; 3] {
+    [
+        TokenKey::auth_corp(suite_id, corp_id),
+        auth_corp_jsapi_ticket(suite_id, corp_id),
+        auth_corp_agent_ticket(suite_id, corp_id),
+    ]
 }
 
 /// The parts of `key` after its kind's prefix (`wecom:ww1:1000002` → `["ww1", "1000002"]`).
@@ -109,7 +136,12 @@ pub fn access_token_kind(app: &AppEntry) -> Option<TokenKind> {
 /// suite).
 pub fn owns(app: &AppEntry, key: &TokenKey) -> bool {
     let kind = key.kind();
-    if kind == TokenKind::AuthCorpAccessToken {
+    if matches!(
+        kind,
+        TokenKind::AuthCorpAccessToken
+            | TokenKind::AuthCorpJsapiTicket
+            | TokenKind::AuthCorpAgentTicket
+    ) {
         return matches!(&app.kind, AppKind::Suite { suite_id, .. } if parts(key).first() == Some(&suite_id.as_str()));
     }
     for_app(app, kind).is_some_and(|own| own == *key)
@@ -128,6 +160,7 @@ mod tests {
             callback: None,
             trusted_domains: vec![],
             jsapi_list: vec![],
+            cors_origins: vec![],
             open_platform: None,
         }
     }
@@ -151,6 +184,12 @@ mod tests {
         });
         assert!(owns(&suite, &TokenKey::auth_corp("wwsuite", "wwc")));
         assert!(!owns(&suite, &TokenKey::auth_corp("other", "wwc")));
+        let ticket = auth_corp_jsapi_ticket("wwsuite", "wwc");
+        assert_eq!(ticket.as_str(), "authcorp-jsapi:wwsuite:wwc");
+        assert_eq!(parts(&ticket), ["wwsuite", "wwc"]);
+        assert!(owns(&suite, &ticket));
+        assert!(owns(&suite, &auth_corp_agent_ticket("wwsuite", "wwc")));
+        assert!(!owns(&suite, &auth_corp_agent_ticket("other", "wwc")));
         assert_eq!(for_app(&suite, TokenKind::ProviderAccessToken), None);
         assert_eq!(access_token_kind(&suite), Some(TokenKind::SuiteAccessToken));
     }

@@ -110,6 +110,7 @@ pub fn world() -> World {
             encoding_aes_key: "XpfKtHF4vUCsMehGAkWvj7FAc9QeWJKY40uvSwMFLZD".into(),
             provider_corp_id: None,
             provider_secret: None,
+            trusted_domains: Vec::new(),
         }],
         ..World::default()
     }

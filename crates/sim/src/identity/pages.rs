@@ -2,6 +2,8 @@
 //! (`/connect/oauth2/authorize`), WeChat website QR login (`/connect/qrconnect`) and WeCom web
 //! login (`/wwlogin/sso/login`, `CorpApp` and `ServiceApp`).
 //!
+//! The OAuth page also serves third-party apps (`appid` = a suite id, path/91120).
+//!
 //! Each page validates its parameters like the platform (unknown appid, bad scope, a redirect_uri
 //! that is not URL-encoded or not on a trusted domain: WeCom 50001, WeChat 10003) and lists
 //! people to log in as. Tests skip the choice with `sim_user=USERID` (WeCom),
@@ -263,6 +265,9 @@ async fn authorize(
         };
         return finish(&state, &login, &members(&state, &corp.corp_id));
     }
+    if let Some(suite) = state.world.suite(app_id) {
+        return suite_authorize(&state, suite, scope, st, &raw, &query);
+    }
     let Some(account) = state.world.mp_account(app_id) else {
         return error_page(10016, &format!("appid 参数错误: no account is {app_id}"));
     };
@@ -293,6 +298,48 @@ async fn authorize(
         query: &query,
     };
     finish(&state, &login, &persons())
+}
+
+/// The corp whose members a third-party page lists: `sim_corp`, else the first directory.
+fn third_party_corp(state: &SimState, query: &HashMap<String, String>) -> String {
+    param(query, "sim_corp")
+        .map(str::to_owned)
+        .or_else(|| state.directories.corp_ids().into_iter().next())
+        .unwrap_or_default()
+}
+
+/// Third-party in-app OAuth (path/91120): `appid` is the suite id, scope `snsapi_base` or
+/// `snsapi_privateinfo` (no agentid), the redirect host must be a trusted domain of the suite
+/// (else 50001); the code is for `service/auth/getuserinfo3rd`.
+fn suite_authorize(
+    state: &SimState,
+    suite: &crate::world::SimSuite,
+    scope: String,
+    st: String,
+    raw: &str,
+    query: &HashMap<String, String>,
+) -> Response {
+    if !matches!(scope.as_str(), "snsapi_base" | "snsapi_privateinfo") {
+        return error_page(10005, "scope 参数错误: snsapi_base or snsapi_privateinfo");
+    }
+    let redirect_uri = match checked_redirect(raw, query, &suite.trusted_domains) {
+        Ok(uri) => uri,
+        Err(problem) => return redirect_error(true, problem),
+    };
+    let login = Login {
+        kind: CodeKind::Wecom3rd,
+        app: suite.suite_id.clone(),
+        scope,
+        redirect_uri,
+        state: st,
+        raw_query: raw,
+        query,
+    };
+    finish(
+        state,
+        &login,
+        &members(state, &third_party_corp(state, query)),
+    )
 }
 
 /// `GET /connect/qrconnect`: website QR login (scope snsapi_login).
@@ -381,10 +428,7 @@ async fn sso_login(
                 Ok(uri) => uri,
                 Err(problem) => return redirect_error(true, problem),
             };
-            let corp_id = param(&query, "sim_corp")
-                .map(str::to_owned)
-                .or_else(|| state.directories.corp_ids().into_iter().next())
-                .unwrap_or_default();
+            let corp_id = third_party_corp(&state, &query);
             let login = Login {
                 kind: CodeKind::Wecom3rd,
                 app: app_id.to_owned(),

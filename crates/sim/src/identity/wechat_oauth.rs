@@ -2,7 +2,8 @@
 //! `sns/userinfo` and `sns/auth`, for official accounts (OAuth) and website apps (QR login).
 //!
 //! Success bodies carry no `errcode` (as recorded). `unionid` is added when the app is bound to an
-//! open platform; `is_snapshotuser` is never sent (the simulator has no 快照页 users). A code
+//! open platform and the scope is not `snsapi_base` (the official api_snsaccesstoken page: unionid
+//! "只有当scope为snsapi_userinfo时返回"); `is_snapshotuser` is never sent (the simulator has no 快照页 users). A code
 //! exchanged twice answers 40163 "code been used".
 
 use std::collections::HashMap;
@@ -109,7 +110,11 @@ async fn access_token(
     };
     let (access, refresh) = state.identity.issue_sns(&grant, now);
     let mut body = token_body(&account, &access, &refresh, &grant);
-    if let Some(platform) = account.open_platform {
+    // The unionid comes only with a consented scope: "只有当scope为snsapi_userinfo时返回"
+    // (api_snsaccesstoken); website QR login's snsapi_login is consented by the scan.
+    if let Some(platform) = account.open_platform
+        && grant.scope != "snsapi_base"
+    {
         body["unionid"] = json!(people::unionid(platform, &grant.person));
     }
     Ok(Json(body))

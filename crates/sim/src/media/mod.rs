@@ -7,6 +7,7 @@ pub mod store;
 
 mod routes;
 
-pub use routes::{control_routes, routes};
+pub(crate) use routes::media_part;
+pub use routes::{MEDIA_BODY_LIMIT, control_routes, routes};
 pub use rules::{MediaKind, check_upload};
 pub use store::{MEDIA_TTL_SECS, MediaItem, MediaStore};

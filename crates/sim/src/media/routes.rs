@@ -51,7 +51,7 @@ fn scope(grant: &TokenGrant) -> String {
 }
 
 /// The `media` part of a multipart body: its filename and bytes. 41005 when it is missing.
-async fn media_part(mut multipart: Multipart) -> Result<(String, Bytes), ApiError> {
+pub(crate) async fn media_part(mut multipart: Multipart) -> Result<(String, Bytes), ApiError> {
     loop {
         let field = multipart.next_field().await.map_err(|e| {
             ApiError::invalid_parameter(&format!(

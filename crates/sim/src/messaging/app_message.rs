@@ -5,7 +5,9 @@
 //! `invalidtag` and the rest is still sent; when none is valid → 81013. More than 1000 users or
 //! 100 parties/tags → 40058 (the page states the limits but no code; see docs/simulator.md).
 //! Each member receives at most 30 messages per minute and 1000 per hour from one app; the excess
-//! is dropped silently (recorded as `dropped` in `GET /sim/messages`).
+//! is dropped silently (recorded as `dropped` in `GET /sim/messages`). A media_id in the body
+//! (`image`/`voice`/`video`/`file`, and `mpnews` thumbnails) must name media of the corp that is
+//! less than 3 days old, else 40007.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -59,6 +61,34 @@ fn agentid(body: &Value) -> Option<u32> {
     }
 }
 
+/// 40007 unless every media_id the body refers to is usable media of `scope` (the corp).
+fn check_media_ids(
+    state: &SimState,
+    scope: &str,
+    msgtype: &str,
+    body: &Value,
+) -> Result<(), ApiError> {
+    let mut ids: Vec<&str> = Vec::new();
+    match msgtype {
+        "image" | "voice" | "video" | "file" => ids.extend(body[msgtype]["media_id"].as_str()),
+        "mpnews" => ids.extend(
+            body["mpnews"]["articles"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|a| a["thumb_media_id"].as_str()),
+        ),
+        _ => {}
+    }
+    let now = state.clock.now();
+    for id in ids {
+        if state.media.get(scope, id, now).is_none() {
+            return Err(ApiError::invalid_media_id());
+        }
+    }
+    Ok(())
+}
+
 /// The recipients of one message, resolved against the directory.
 #[derive(Debug, Default)]
 struct Recipients {
@@ -95,6 +125,7 @@ async fn send(
     }
     let msgtype = body["msgtype"].as_str().unwrap_or_default().to_owned();
     check_app_content(&msgtype, &body)?;
+    check_media_ids(&state, &access.corp_id, &msgtype, &body)?;
     let users = ids(&body["touser"]);
     let parties = ids(&body["toparty"]);
     let tags = ids(&body["totag"]);

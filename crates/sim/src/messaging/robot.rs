@@ -1,8 +1,13 @@
 //! WeCom group robots (群机器人): `POST /cgi-bin/webhook/send?key=KEY` for keys registered with
 //! `POST /sim/robots {"key":"…"}`. msgtypes `text` (content ≤ 2048 bytes), `markdown` (≤ 4096
 //! bytes), `image` (base64 ≤ 2 MB whose MD5 must match `md5`), `news` (1–8 articles with title and
-//! url), `file` (media_id) and `template_card`; at most 20 messages per robot per minute (45009).
+//! url), `file`/`voice` (a media_id the same robot uploaded with `webhook/upload_media` less than
+//! 3 days ago, else 40007) and `template_card`; at most 20 messages per robot per minute (45009).
 //! An unknown key answers 93000 "invalid webhook url".
+//!
+//! `POST /cgi-bin/webhook/upload_media?key=KEY&type=file|voice` takes the multipart field `media`
+//! (file: more than 5 bytes and at most 20 MB; voice: AMR, at most 2 MB) and answers like
+//! `media/upload`.
 
 use std::collections::HashMap;
 
@@ -19,6 +24,7 @@ use super::log::SentMessage;
 use crate::api_context::{ApiCtx, param};
 use crate::api_error::ApiError;
 use crate::control::ControlError;
+use crate::media::{MediaItem, MediaKind, check_upload};
 use crate::state::SimState;
 
 /// Messages per robot per minute.
@@ -26,14 +32,65 @@ pub const ROBOT_PER_MINUTE: &[(u64, u64)] = &[(60, 20)];
 
 /// `webhook/send`.
 pub fn routes() -> Router<SimState> {
-    Router::new().route("/cgi-bin/webhook/send", post(send))
+    Router::new()
+        .route("/cgi-bin/webhook/send", post(send))
+        .route(
+            "/cgi-bin/webhook/upload_media",
+            post(upload_media).layer(axum::extract::DefaultBodyLimit::max(
+                crate::media::MEDIA_BODY_LIMIT,
+            )),
+        )
+}
+
+/// The media scope of a robot's uploads.
+fn robot_scope(key: &str) -> String {
+    format!("robot:{key}")
+}
+
+async fn upload_media(
+    State(state): State<SimState>,
+    _ctx: ApiCtx,
+    Query(q): Query<HashMap<String, String>>,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let key = param(&q, "key")
+        .filter(|k| state.messages.has_robot(k))
+        .ok_or_else(ApiError::invalid_webhook_url)?
+        .to_owned();
+    let kind = match param(&q, "type") {
+        Some("file") => MediaKind::File,
+        Some("voice") => MediaKind::Voice,
+        _ => return Err(ApiError::invalid_media_type()),
+    };
+    let multipart = multipart.map_err(|_| ApiError::media_data_missing())?;
+    let (filename, bytes) = crate::media::media_part(multipart).await?;
+    let content_type = check_upload(kind, &bytes)?;
+    let now = state.clock.now();
+    let item = state.media.insert(MediaItem {
+        media_id: String::new(),
+        scope: robot_scope(&key),
+        uploaded_by: "robot".into(),
+        kind: Some(kind),
+        filename,
+        content_type: content_type.to_owned(),
+        size: bytes.len(),
+        created_at: now,
+        bytes,
+    });
+    Ok(Json(json!({
+        "errcode": 0,
+        "errmsg": "ok",
+        "type": kind.as_str(),
+        "media_id": item.media_id,
+        "created_at": now.to_string(),
+    })))
 }
 
 fn too_long(field: &str, max: usize) -> ApiError {
     ApiError::invalid_parameter(&format!("{field} is longer than {max} bytes"))
 }
 
-fn check_content(msgtype: &str, body: &Value) -> Result<(), ApiError> {
+fn check_content(state: &SimState, key: &str, msgtype: &str, body: &Value) -> Result<(), ApiError> {
     let text = |a: &str, b: &str| body[a][b].as_str().filter(|s| !s.is_empty());
     match msgtype {
         "text" => {
@@ -84,9 +141,13 @@ fn check_content(msgtype: &str, body: &Value) -> Result<(), ApiError> {
             }
         }
         "file" | "voice" => {
-            text(msgtype, "media_id").ok_or_else(|| {
+            let media_id = text(msgtype, "media_id").ok_or_else(|| {
                 ApiError::invalid_parameter(&format!("{msgtype}.media_id is required"))
             })?;
+            state
+                .media
+                .get(&robot_scope(key), media_id, state.clock.now())
+                .ok_or_else(ApiError::invalid_media_id)?;
         }
         "template_card" => {
             text("template_card", "card_type").ok_or_else(|| {
@@ -111,7 +172,7 @@ async fn send(
     let body: Value = serde_json::from_slice(&body)
         .map_err(|e| ApiError::invalid_parameter(&format!("the body is not JSON: {e}")))?;
     let msgtype = body["msgtype"].as_str().unwrap_or_default().to_owned();
-    check_content(&msgtype, &body)?;
+    check_content(&state, &key, &msgtype, &body)?;
     state
         .limits
         .check(&format!("robot:{key}"), ROBOT_PER_MINUTE)?;

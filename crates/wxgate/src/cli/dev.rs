@@ -227,6 +227,8 @@ fn print_tour(config: &Config, config_path: &Path, gateway: &str, sim: &str, mem
          \n       -d '{{\"app\":\"{app}\",\"from\":\"{member}\",\"msgtype\":\"text\",\"content\":\"你好\"}}'\
          \n  # an access token from the central token service (any language can call this)\
          \n  curl -s -H 'Authorization: Bearer {admin}' {gateway}/api/v1/apps/{app}/token\
+         \n  # log in as a member: open this in a browser, pick someone on the simulated WeCom page\
+         \n  {gateway}/login?provider=wecom\
          \n  # what the simulator saw\
          \n  curl -s {sim}/sim/stats\
          \n  # configured apps and their callback URLs\
