@@ -110,9 +110,9 @@ pub async fn build(
     let login = crate::login::LoginService::new(&config);
     let oidc = crate::oidc::Oidc::new(&config);
     let gateway = Gateway::new(Shared {
+        oidc,
         jssdk_limiter,
         login,
-        oidc,
         config: Arc::new(config),
         registry,
         store,

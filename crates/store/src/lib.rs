@@ -5,9 +5,10 @@
 //! keys and the outbox of webhook deliveries (written in one transaction), the central token
 //! service's tokens and cross-instance locks, WeCom suite tickets and authorised corps, the
 //! apps added at runtime, the account system (users, identities, roles, sessions, browser
-//! logins in progress), the OpenID Connect provider's keys, clients, codes, grants and refresh
-//! tokens, the record of sent messages (with idempotency keys) and the media cache. Every
-//! secret column is sealed with [`SecretBox`] (AES-256-GCM) before it reaches the database.
+//! logins in progress), the OpenID Connect provider (signing keys, clients, codes, grants,
+//! refresh tokens, mini-program session keys), the record of sent messages (with idempotency
+//! keys) and the media cache. Every secret column is sealed with [`SecretBox`] (AES-256-GCM)
+//! before it reaches the database.
 //!
 //! The same SQL runs on both backends wherever the dialects agree; timestamps are integer unix
 //! milliseconds and JSON is stored as TEXT, so rows decode identically on both.

@@ -12,14 +12,25 @@ use crate::state::Gateway;
 /// How often expired rows are deleted.
 pub const CLEANUP_INTERVAL: Duration = Duration::from_secs(3600);
 
-/// Cleans up now and every [`CLEANUP_INTERVAL`] until the gateway shuts down.
+/// How long after start the first cleanup runs (not during start-up, when the instance loads
+/// its apps and keys).
+pub const FIRST_CLEANUP_AFTER: Duration = Duration::from_secs(60);
+
+/// Cleans up [`FIRST_CLEANUP_AFTER`] the start, then every [`CLEANUP_INTERVAL`], until the
+/// gateway shuts down.
 pub fn spawn(gateway: Gateway) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut shutdown = gateway.shutdown.clone();
+        let mut wait = FIRST_CLEANUP_AFTER;
         loop {
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                changed = shutdown.changed() => if changed.is_err() || *shutdown.borrow() { break },
+            }
             if *shutdown.borrow() {
                 break;
             }
+            wait = CLEANUP_INTERVAL;
             let now = now_secs() * 1000;
             match gateway.store.purge_expired_oidc_rows(now).await {
                 Ok(0) => {}
@@ -28,10 +39,6 @@ pub fn spawn(gateway: Gateway) -> JoinHandle<()> {
             }
             if let Err(e) = gateway.store.delete_expired_signing_keys(now).await {
                 tracing::warn!(error = %e, "cannot delete retired signing keys");
-            }
-            tokio::select! {
-                _ = tokio::time::sleep(CLEANUP_INTERVAL) => {}
-                changed = shutdown.changed() => if changed.is_err() { break },
             }
         }
     })

@@ -48,7 +48,7 @@ use axum::Router;
 use wxgate_config::Config;
 
 use crate::oidc::keys::KeyRing;
-use crate::oidc::rate_limit::RateLimiter;
+use crate::oidc::rate_limit::TokenRateLimits;
 use crate::state::Gateway;
 
 /// The provider's in-memory state (`gateway.oidc`).
@@ -56,20 +56,16 @@ use crate::state::Gateway;
 pub struct Oidc {
     /// The signing keys.
     pub keys: KeyRing,
-    /// Token-endpoint requests per client id.
-    pub per_client: RateLimiter,
-    /// Token-endpoint requests per client address.
-    pub per_ip: RateLimiter,
+    /// The token endpoint's limits (per client id, per client address).
+    pub token_limits: TokenRateLimits,
 }
 
 impl Oidc {
     /// The state for `config`.
     pub fn new(config: &Config) -> Oidc {
-        let rpm = config.oidc.token_requests_per_minute;
         Oidc {
             keys: KeyRing::default(),
-            per_client: RateLimiter::new(rpm),
-            per_ip: RateLimiter::new(rpm),
+            token_limits: TokenRateLimits::new(config),
         }
     }
 }

@@ -1,53 +1,100 @@
-//! A fixed-window limiter for the token endpoint: at most N requests per minute per key (a
-//! client id, or a client address). Over the limit, the caller learns how many seconds remain in
-//! the window (for `Retry-After`). In memory, per instance: several instances each allow N.
+//! The token endpoint's limits (`[oidc] token_requests_per_minute`): one GCRA limiter (the
+//! `governor` crate) per client id, and one per client address — the address resolved like the
+//! JS-SDK endpoints' (the peer, or behind one of `[server] trusted_proxies` the forwarded
+//! client). In memory, per instance. Over a limit the caller learns how long to wait (for
+//! `Retry-After`).
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::time::Duration;
 
-const WINDOW: Duration = Duration::from_secs(60);
+use axum::http::HeaderMap;
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use wxgate_config::Config;
 
-/// Counts requests per key per minute.
-#[derive(Debug)]
-pub struct RateLimiter {
-    per_minute: u32,
-    windows: Mutex<HashMap<String, (Instant, u32)>>,
+use crate::jssdk::rate_limit::ClientRateLimiter;
+
+/// Above this many tracked client ids, idle ones are dropped on the next check.
+const MAX_TRACKED: usize = 10_000;
+
+/// The two limits; both absent when `token_requests_per_minute` is 0.
+pub struct TokenRateLimits {
+    per_client: Option<DefaultKeyedRateLimiter<String>>,
+    per_address: Option<ClientRateLimiter>,
 }
 
-impl RateLimiter {
-    /// A limiter allowing `per_minute` requests per key per minute (0: no limit).
-    pub fn new(per_minute: u32) -> Self {
-        RateLimiter {
-            per_minute,
-            windows: Mutex::new(HashMap::new()),
+impl std::fmt::Debug for TokenRateLimits {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenRateLimits")
+            .field("enabled", &self.per_client.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Which limit was hit, and how long until the next request is allowed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limited {
+    /// `client crm` or `address 10.0.0.1`.
+    pub who: String,
+    /// The wait, whole seconds rounded up (at least 1).
+    pub retry_after_secs: u64,
+}
+
+fn limited(who: String, wait: Duration) -> Limited {
+    Limited {
+        who,
+        retry_after_secs: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+    }
+}
+
+impl TokenRateLimits {
+    /// The limits of `config`.
+    pub fn new(config: &Config) -> TokenRateLimits {
+        let Some(per_minute) = NonZeroU32::new(config.oidc.token_requests_per_minute) else {
+            return TokenRateLimits {
+                per_client: None,
+                per_address: None,
+            };
+        };
+        TokenRateLimits {
+            per_client: Some(RateLimiter::keyed(Quota::per_minute(per_minute))),
+            per_address: Some(ClientRateLimiter::new(
+                per_minute.get(),
+                &config.server.trusted_proxies,
+            )),
         }
     }
 
-    /// Counts one request for `key`; `Err(secs)` when over the limit, `secs` being the time left
-    /// in the current window.
-    pub fn check(&self, key: &str) -> Result<(), u64> {
-        self.check_at(key, Instant::now())
-    }
-
-    fn check_at(&self, key: &str, now: Instant) -> Result<(), u64> {
-        if self.per_minute == 0 {
+    /// Counts one request from the client at `peer` (with the request's `headers`).
+    pub fn check_address(&self, peer: Option<IpAddr>, headers: &HeaderMap) -> Result<(), Limited> {
+        let Some(limiter) = &self.per_address else {
             return Ok(());
+        };
+        let Some(client) = limiter.client(peer, headers) else {
+            return Ok(());
+        };
+        limiter
+            .check(client)
+            .map_err(|wait| limited(format!("address {client}"), wait))
+    }
+
+    /// Counts one request naming `client_id`.
+    pub fn check_client(&self, client_id: &str) -> Result<(), Limited> {
+        let Some(limiter) = &self.per_client else {
+            return Ok(());
+        };
+        if limiter.len() > MAX_TRACKED {
+            limiter.retain_recent();
         }
-        let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
-        if windows.len() > 10_000 {
-            windows.retain(|_, (start, _)| now.duration_since(*start) < WINDOW);
-        }
-        let entry = windows.entry(key.to_owned()).or_insert((now, 0));
-        if now.duration_since(entry.0) >= WINDOW {
-            *entry = (now, 0);
-        }
-        if entry.1 >= self.per_minute {
-            let left = WINDOW.saturating_sub(now.duration_since(entry.0));
-            return Err(left.as_secs() + 1);
-        }
-        entry.1 += 1;
-        Ok(())
+        limiter
+            .check_key(&client_id.to_owned())
+            .map_err(|not_until| {
+                limited(
+                    format!("client {client_id}"),
+                    not_until.wait_time_from(DefaultClock::default().now()),
+                )
+            })
     }
 }
 
@@ -55,18 +102,51 @@ impl RateLimiter {
 mod tests {
     use super::*;
 
+    fn limits(per_minute: u32) -> TokenRateLimits {
+        let mut config = Config::default();
+        config.oidc.token_requests_per_minute = per_minute;
+        TokenRateLimits::new(&config)
+    }
+
     #[test]
-    fn counts_per_key_and_resets_with_the_window() {
-        let limiter = RateLimiter::new(2);
-        let t0 = Instant::now();
-        assert!(limiter.check_at("a", t0).is_ok());
-        assert!(limiter.check_at("a", t0).is_ok());
-        let retry = limiter
-            .check_at("a", t0 + Duration::from_secs(10))
-            .unwrap_err();
-        assert_eq!(retry, 51);
-        assert!(limiter.check_at("b", t0).is_ok(), "keys are independent");
-        assert!(limiter.check_at("a", t0 + WINDOW).is_ok(), "a new window");
-        assert!(RateLimiter::new(0).check_at("a", t0).is_ok());
+    fn per_client_and_per_address() {
+        let l = limits(2);
+        assert!(l.check_client("a").is_ok() && l.check_client("a").is_ok());
+        let hit = l.check_client("a").unwrap_err();
+        assert_eq!(hit.who, "client a");
+        assert!((1..=30).contains(&hit.retry_after_secs), "{hit:?}");
+        assert!(l.check_client("b").is_ok(), "clients are independent");
+        let ip: IpAddr = "10.0.0.1".parse().unwrap();
+        let headers = HeaderMap::new();
+        assert!(l.check_address(Some(ip), &headers).is_ok());
+        assert!(l.check_address(Some(ip), &headers).is_ok());
+        assert_eq!(
+            l.check_address(Some(ip), &headers).unwrap_err().who,
+            "address 10.0.0.1"
+        );
+    }
+
+    #[test]
+    fn zero_turns_them_off() {
+        let l = limits(0);
+        for _ in 0..100 {
+            assert!(l.check_client("a").is_ok());
+            assert!(
+                l.check_address(Some("10.0.0.1".parse().unwrap()), &HeaderMap::new())
+                    .is_ok()
+            );
+        }
+    }
+
+    #[test]
+    fn waits_round_up() {
+        assert_eq!(
+            limited("x".into(), Duration::from_millis(1500)).retry_after_secs,
+            2
+        );
+        assert_eq!(
+            limited("x".into(), Duration::from_secs(3)).retry_after_secs,
+            3
+        );
     }
 }

@@ -9,7 +9,10 @@
 
 use std::collections::HashMap;
 
-use axum::extract::State;
+use std::net::SocketAddr;
+
+use axum::Extension;
+use axum::extract::{ConnectInfo, State};
 use axum::http::header::{CACHE_CONTROL, PRAGMA};
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
@@ -18,7 +21,6 @@ use axum::{Json, Router};
 use serde_json::{Map, Value};
 use wxgate_store::{Redeemed, User, UserStatus};
 
-use crate::accounts::ClientInfo;
 use crate::oidc::clients::{self, Client};
 use crate::oidc::error::OAuthError;
 use crate::oidc::issue::{IssueRequest, issue};
@@ -57,23 +59,19 @@ pub fn token_response(body: Map<String, Value>) -> Response {
 
 async fn token(
     State(gateway): State<Gateway>,
-    client_info: ClientInfo,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     body: String,
 ) -> Result<Response, OAuthError> {
-    let ip = client_info.ip.unwrap_or_else(|| "unknown".into());
-    gateway
-        .oidc
-        .per_ip
-        .check(&ip)
-        .map_err(|secs| OAuthError::rate_limited(secs, &format!("address {ip}")))?;
+    let limits = &gateway.oidc.token_limits;
+    limits
+        .check_address(peer.map(|p| p.0.0.ip()), &headers)
+        .map_err(|l| OAuthError::rate_limited(l.retry_after_secs, &l.who))?;
     let params = form(&body)?;
     let creds = clients::credentials(&headers, &params)?;
-    gateway
-        .oidc
-        .per_client
-        .check(&creds.client_id)
-        .map_err(|secs| OAuthError::rate_limited(secs, &format!("client {}", creds.client_id)))?;
+    limits
+        .check_client(&creds.client_id)
+        .map_err(|l| OAuthError::rate_limited(l.retry_after_secs, &l.who))?;
     let client = clients::authenticate(&gateway, &creds).await?;
     let grant_type = params
         .get("grant_type")

@@ -361,16 +361,33 @@ pub fn http_client() -> impl Fn(
 ) -> Pin<
     Box<dyn Future<Output = Result<openidconnect::HttpResponse, HttpError>> + Send>,
 > {
+    mapped_http_client(None)
+}
+
+/// [`http_client`], sending requests for `from` (a public URL prefix) to `to` (where the
+/// gateway really listens), like DNS would.
+pub fn mapped_http_client(
+    map: Option<(String, String)>,
+) -> impl Fn(
+    openidconnect::HttpRequest,
+) -> Pin<Box<dyn Future<Output = Result<openidconnect::HttpResponse, HttpError>> + Send>> {
     let client = reqwest::Client::builder()
         .redirect(Policy::none())
         .build()
         .unwrap();
     move |request: openidconnect::HttpRequest| {
         let client = client.clone();
+        let map = map.clone();
         Box::pin(async move {
             let (parts, body) = request.into_parts();
             let method = reqwest::Method::from_bytes(parts.method.as_str().as_bytes()).unwrap();
-            let mut builder = client.request(method, parts.uri.to_string());
+            let mut url = parts.uri.to_string();
+            if let Some((from, to)) = &map
+                && let Some(rest) = url.strip_prefix(from.as_str())
+            {
+                url = format!("{to}{rest}");
+            }
+            let mut builder = client.request(method, url);
             for (name, value) in &parts.headers {
                 builder = builder.header(name.as_str(), value.as_bytes());
             }
