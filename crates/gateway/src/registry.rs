@@ -378,6 +378,8 @@ pub fn entry_from_app(app: AppRef<'_>) -> Result<AppEntry, RegistryError> {
 #[derive(Debug)]
 pub struct Registry {
     apps: ArcSwap<BTreeMap<String, Arc<AppEntry>>>,
+    /// The stored apps version the entries reflect (`None` until first loaded from the store).
+    version: std::sync::Mutex<Option<i64>>,
 }
 
 impl Registry {
@@ -385,6 +387,7 @@ impl Registry {
     pub fn new(entries: Vec<AppEntry>) -> Registry {
         Registry {
             apps: ArcSwap::from_pointee(Self::index(entries)),
+            version: std::sync::Mutex::new(None),
         }
     }
 
@@ -418,6 +421,20 @@ impl Registry {
     /// Replaces every entry at once.
     pub fn replace(&self, entries: Vec<AppEntry>) {
         self.apps.store(Arc::new(Self::index(entries)));
+    }
+
+    /// Replaces every entry with `entries`, read from the store at apps `version` (read BEFORE
+    /// the apps, so a change in between makes the next comparison differ and reload again).
+    pub fn replace_at(&self, version: i64, entries: Vec<AppEntry>) {
+        let mut current = self.version.lock().unwrap_or_else(|e| e.into_inner());
+        self.apps.store(Arc::new(Self::index(entries)));
+        *current = Some(version);
+    }
+
+    /// The stored apps version this registry reflects; `None` if it was never loaded from the
+    /// store.
+    pub fn version(&self) -> Option<i64> {
+        *self.version.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 

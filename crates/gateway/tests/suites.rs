@@ -585,8 +585,16 @@ async fn pending_code_exchanged_at_start(db: &TestDb) {
 
     let second = start_gateway(db, &env.sim).await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    // The corp row is written before the code is marked done: wait for both.
     let corp = loop {
-        if let Some(corp) = store.list_auth_corps(SUITE_ID).await.unwrap().pop() {
+        let done = store
+            .get_pending_auth_code(SUITE_ID, &row.code_hash)
+            .await
+            .unwrap()
+            .is_some_and(|code| code.status == PendingAuthCodeStatus::Done);
+        if let Some(corp) = store.list_auth_corps(SUITE_ID).await.unwrap().pop()
+            && done
+        {
             break corp;
         }
         assert!(
@@ -689,8 +697,12 @@ async fn through_callbacks(db: &TestDb) {
     };
     install(&env, &handle, "Umbrella").await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    // The corp row is written before its event: wait for both.
     let corp = loop {
-        if let Some(corp) = store.list_auth_corps(SUITE_ID).await.unwrap().pop() {
+        let announced = !events_of(&store, "suite.corp_authorized").await.is_empty();
+        if let Some(corp) = store.list_auth_corps(SUITE_ID).await.unwrap().pop()
+            && announced
+        {
             break corp;
         }
         assert!(

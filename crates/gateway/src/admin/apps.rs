@@ -147,6 +147,9 @@ pub fn view(config: &Config, stored: &StoredApp, detail: bool) -> AppView {
 /// Rebuilds `registry` from every app in the database. An app that no longer decodes (it was
 /// written by a newer version, say) is skipped with a warning, never fatal.
 pub async fn reload(store: &Store, registry: &Registry) -> Result<usize, StoreError> {
+    // The version first: a change committed while the apps are read bumps it past this one, so
+    // the registry sync reloads again instead of missing it.
+    let version = store.apps_version().await?;
     let mut entries: Vec<AppEntry> = Vec::new();
     for stored in store.list_apps().await? {
         let built = AppDefinition::from_stored(&stored)
@@ -158,7 +161,7 @@ pub async fn reload(store: &Store, registry: &Registry) -> Result<usize, StoreEr
         }
     }
     let n = entries.len();
-    registry.replace(entries);
+    registry.replace_at(version, entries);
     Ok(n)
 }
 

@@ -17,7 +17,6 @@ pub const SYNC_INTERVAL: Duration = Duration::from_secs(2);
 pub fn spawn_registry_sync(gateway: Gateway) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut shutdown = gateway.shutdown.clone();
-        let mut seen = gateway.store.apps_version().await.ok();
         let mut tick = tokio::time::interval(SYNC_INTERVAL);
         tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
         tick.tick().await;
@@ -26,13 +25,13 @@ pub fn spawn_registry_sync(gateway: Gateway) -> JoinHandle<()> {
                 _ = shutdown.wait_for(|stop| *stop) => break,
                 _ = tick.tick() => {}
             }
-            // Read the version BEFORE the apps: a change in between is picked up next time.
+            // Compared with the version the registry was built from (not one read when this task
+            // first ran: a change committed before that would otherwise never be seen).
             match gateway.store.apps_version().await {
-                Ok(version) if Some(version) != seen => {
+                Ok(version) if Some(version) != gateway.registry.version() => {
                     match reload(&gateway.store, &gateway.registry).await {
                         Ok(n) => {
-                            tracing::info!(version, apps = n, "apps changed; registry reloaded");
-                            seen = Some(version);
+                            tracing::info!(version, apps = n, "apps changed; registry reloaded")
                         }
                         Err(e) => tracing::warn!(error = %e, "registry reload failed; retrying"),
                     }

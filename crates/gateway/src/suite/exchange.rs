@@ -167,16 +167,8 @@ async fn exchange_locked(
         // expires, but the next fetch must use the new code.
         _ => gateway.tokens.forget(&key),
     }
-    gateway
-        .store
-        .finish_pending_auth_code(
-            &current.suite_id,
-            &current.code_hash,
-            PendingAuthCodeStatus::Done,
-            Some(&record.corp_id),
-            None,
-        )
-        .await?;
+    // The event goes out before the code is marked done: a crash in between re-runs the
+    // exchange (the event's dedup key makes a second emit a no-op) instead of losing the event.
     if current.kind != CodeOrigin::ResetPermanentCode.as_str() {
         outbox::emit(
             gateway,
@@ -195,6 +187,16 @@ async fn exchange_locked(
         )
         .await?;
     }
+    gateway
+        .store
+        .finish_pending_auth_code(
+            &current.suite_id,
+            &current.code_hash,
+            PendingAuthCodeStatus::Done,
+            Some(&record.corp_id),
+            None,
+        )
+        .await?;
     tracing::info!(suite = %suite.name, corp_id = %record.corp_id, kind = %current.kind, "auth code exchanged; permanent code stored");
     Ok(Exchanged {
         corp_id: record.corp_id,

@@ -3,7 +3,7 @@
 //!
 //! WeChat keys a person by openid per app and unionid per open platform, WeCom by userid per corp
 //! and open_userid per suite. Each of those is an [`Identity`] `(kind, scope, subject)` that points
-//! at exactly one live [`User`]; [`Store::sign_in`] turns the identities a login proved into one
+//! at exactly one live [`User`]; [`Store::sign_in`](crate::Store::sign_in) turns the identities a login proved into one
 //! user, creating it on first sight and **merging** two users when a login proves they are one
 //! person (an openid's user meets a unionid's user).
 
