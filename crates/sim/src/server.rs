@@ -2,8 +2,8 @@
 //! layer), the paths both platforms serve, the `/sim` control API and the answer for unknown paths,
 //! and runs it on a socket with graceful shutdown.
 //!
-//! A new feature area adds its module's `routes()` to [`wecom_routes`], [`wechat_routes`] or
-//! [`shared_routes`] (paths both platforms serve, e.g. `/cgi-bin/media/upload`; the handler sees
+//! A new feature area adds its module's `routes()` to `wecom_routes`, `wechat_routes` or
+//! `shared_routes` (paths both platforms serve, e.g. `/cgi-bin/media/upload`; the handler sees
 //! the platform of the presented token in `ApiCtx::platform`), and browser pages are merged in
 //! [`router`] next to the control API.
 

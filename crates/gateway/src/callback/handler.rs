@@ -1,6 +1,6 @@
 //! The axum handlers of the callback URLs. Thin: look the app up, read the bounded body, then
-//! [`open`](super::open), [`event`](super::event), [`ingest`](super::ingest) and
-//! [`reply`](super::reply) do the work. Every outcome is counted in
+//! [`super::open`], [`super::event`], [`super::ingest`] and
+//! [`super::reply`] do the work. Every outcome is counted in
 //! `wxgate_callbacks_total{kind,outcome}`; every refusal is logged with its official error name.
 
 use std::collections::HashMap;
