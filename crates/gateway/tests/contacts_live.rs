@@ -93,27 +93,37 @@ encoding_aes_key = "XpfKtHF4vUCsMehGAkWvj7FAc9QeWJKY40uvSwMFLZD"
     impl Env {
         /// Starts both; `extra` is appended to the gateway's (and so the world's) configuration.
         async fn start(db: &TestDb, extra: &str) -> Env {
-            let port = crate::oidc_env::free_port();
-            let draft =
-                Config::from_toml_str(&toml(db, "http://127.0.0.1:1", port, extra), |_| None)
+            // The port is chosen before anything binds it (the world needs the gateway's URL);
+            // another test may take it in between: start over with another port then.
+            let mut attempts = 0;
+            let (sim, gw) = loop {
+                attempts += 1;
+                let port = crate::oidc_env::free_port();
+                let draft =
+                    Config::from_toml_str(&toml(db, "http://127.0.0.1:1", port, extra), |_| None)
+                        .expect("test configuration");
+                let mut world = World::from_config(&draft);
+                world.gateway_url = Some(format!("http://127.0.0.1:{port}"));
+                let sim =
+                    wxgate_sim::start(world, SimOptions::default(), "127.0.0.1:0".parse().unwrap())
+                        .await
+                        .expect("simulator");
+                let config = Config::from_toml_str(&toml(db, &sim.base_url, port, extra), |_| None)
                     .expect("test configuration");
-            let mut world = World::from_config(&draft);
-            world.gateway_url = Some(format!("http://127.0.0.1:{port}"));
-            let sim =
-                wxgate_sim::start(world, SimOptions::default(), "127.0.0.1:0".parse().unwrap())
-                    .await
-                    .expect("simulator");
-            let config = Config::from_toml_str(&toml(db, &sim.base_url, port, extra), |_| None)
-                .expect("test configuration");
-            let gw = wxgate_gateway::start(
-                config,
-                GatewayOptions {
-                    secrets: db.secrets(),
-                    listen: None,
-                },
-            )
-            .await
-            .expect("gateway");
+                match wxgate_gateway::start(
+                    config,
+                    GatewayOptions {
+                        secrets: db.secrets(),
+                        listen: None,
+                    },
+                )
+                .await
+                {
+                    Ok(gw) => break (sim, gw),
+                    Err(wxgate_gateway::StartError::Listen { .. }) if attempts < 5 => continue,
+                    Err(e) => panic!("gateway: {e}"),
+                }
+            };
             Env {
                 sim,
                 gw,
@@ -278,6 +288,18 @@ encoding_aes_key = "XpfKtHF4vUCsMehGAkWvj7FAc9QeWJKY40uvSwMFLZD"
 
     /// Every queued change of `directory` was applied without error.
     async fn all_applied(store: &Store, directory: &str) {
+        // A change is marked applied just after its row is written: wait for the marks.
+        wait_until("every queued change marked applied", 20, || {
+            let store = store.clone();
+            async move {
+                store
+                    .pending_contact_changes(directory, 10)
+                    .await
+                    .unwrap()
+                    .is_empty()
+            }
+        })
+        .await;
         let changes = store.recent_contact_changes(directory, 1000).await.unwrap();
         assert!(!changes.is_empty());
         for c in &changes {
@@ -365,6 +387,18 @@ encoding_aes_key = "XpfKtHF4vUCsMehGAkWvj7FAc9QeWJKY40uvSwMFLZD"
         .await;
         wait_member(&store, "acme", "newbie2", "rename applied", |m| m.is_some()).await;
         assert!(member(&store, "acme", "newbie").await.is_none());
+        // The identity is renamed right after the member rows.
+        wait_until("the identity renamed", 20, || {
+            let store = store.clone();
+            async move {
+                store
+                    .find_identity(&IdentityKey::new(IdentityKind::WecomUser, CORP, "newbie2"))
+                    .await
+                    .unwrap()
+                    .is_some()
+            }
+        })
+        .await;
         let identity = store
             .find_identity(&IdentityKey::new(IdentityKind::WecomUser, CORP, "newbie2"))
             .await
