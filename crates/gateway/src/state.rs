@@ -41,6 +41,8 @@ pub struct Shared {
     pub login: crate::login::LoginService,
     /// The OpenID Connect provider's keys and rate limiters.
     pub oidc: crate::oidc::Oidc,
+    /// The consumers applying queued `change_contact`s, one per directory.
+    pub contact_changes: crate::contacts::changes::ChangeConsumers,
 }
 
 /// A cheap, cloneable handle on the gateway's state (axum's `State`).
