@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 use serde_json::{Map, Value};
 
 use super::MessageError;
-use crate::xml;
+use crate::{flat_xml, xml};
 
 /// A payload's top-level fields, read from XML or JSON.
 #[derive(Debug, Clone, Default)]
@@ -33,6 +33,15 @@ impl Fields {
         let trimmed = payload.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
         match trimmed.as_bytes().first() {
             Some(b'<') => {
+                // The usual payload is flat: straight into the map, without a tree.
+                if let Some(doc) = flat_xml::read(trimmed, &limits) {
+                    let mut map = Map::new();
+                    for leaf in &doc.leaves {
+                        let value = Value::String(leaf.text.to_owned());
+                        xml::insert_gathering(&mut map, leaf.name.to_owned(), value);
+                    }
+                    return Ok(Fields::from_map(map));
+                }
                 let root = xml::parse(trimmed, &limits)?;
                 match root.into_json() {
                     Value::Object(map) => Ok(Fields::from_map(map)),
