@@ -35,6 +35,10 @@ pub struct Leaf<'a> {
     pub name: &'a str,
     /// The element's text: a CDATA section verbatim, or plain text trimmed.
     pub text: &'a str,
+    /// Byte offset of `name` in the input.
+    pub name_at: usize,
+    /// Byte offset of `text` in the input.
+    pub text_at: usize,
 }
 
 /// A document of the flat shape: the root's name and its leaf children in document order.
@@ -90,12 +94,13 @@ pub fn read<'a>(input: &'a str, limits: &Limits) -> Option<FlatDocument<'a>> {
             cursor.pos += 1;
             break;
         }
+        let name_at = cursor.pos;
         let name = cursor.name()?;
-        let text = match cursor.peek()? {
+        let (text_at, text) = match cursor.peek()? {
             b'/' => {
                 cursor.pos += 1;
                 cursor.eat(b'>')?;
-                ""
+                (cursor.pos, "")
             }
             b'>' => {
                 cursor.pos += 1;
@@ -108,7 +113,12 @@ pub fn read<'a>(input: &'a str, limits: &Limits) -> Option<FlatDocument<'a>> {
             }
             _ => return None,
         };
-        leaves.push(Leaf { name, text });
+        leaves.push(Leaf {
+            name,
+            text,
+            name_at,
+            text_at,
+        });
     }
     cursor.name_equal_to(root)?;
     cursor.eat(b'>')?;
@@ -179,8 +189,8 @@ impl<'a> Cursor<'a> {
         (name == expected).then_some(())
     }
 
-    /// A leaf's content, up to (not including) the `<` of its end tag.
-    fn content(&mut self) -> Option<&'a str> {
+    /// A leaf's content, up to (not including) the `<` of its end tag, and where it starts.
+    fn content(&mut self) -> Option<(usize, &'a str)> {
         let start = self.pos;
         self.skip_ws();
         if self.bytes.get(self.pos..)?.starts_with(CDATA_OPEN) {
@@ -188,7 +198,7 @@ impl<'a> Cursor<'a> {
             let text_end = text_start + find_cdata_end(self.bytes.get(text_start..)?)?;
             self.pos = text_end + 3;
             self.skip_ws();
-            return self.slice(text_start, text_end);
+            return Some((text_start, self.slice(text_start, text_end)?));
         }
         // Plain text: up to the next `<`, refusing what needs xml::parse's handling.
         let end = start + memchr::memchr(b'<', self.bytes.get(start..)?)?;
@@ -197,7 +207,9 @@ impl<'a> Cursor<'a> {
             return None;
         }
         self.pos = end;
-        Some(self.slice(start, end)?.trim())
+        let run = self.slice(start, end)?;
+        let trimmed = run.trim_start();
+        Some((start + run.len() - trimmed.len(), trimmed.trim_end()))
     }
 }
 

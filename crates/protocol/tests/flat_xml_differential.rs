@@ -151,6 +151,11 @@ fn check(input: &str) -> Result<(), TestCaseError> {
             "fast path disagrees with the tree on {:?}",
             input
         );
+        for leaf in &flat.leaves {
+            let at = |start: usize, part: &str| input.get(start..start + part.len());
+            prop_assert_eq!(at(leaf.name_at, leaf.name), Some(leaf.name));
+            prop_assert_eq!(at(leaf.text_at, leaf.text), Some(leaf.text));
+        }
     }
     if input.trim_start().starts_with('<') {
         match (parse_envelope(input), envelope_from_tree(input)) {
@@ -172,6 +177,39 @@ fn check(input: &str) -> Result<(), TestCaseError> {
             "fields of {:?}",
             input
         );
+        if let Ok(fields) = Fields::parse(input) {
+            same_accessors(&fields, &Fields::from_map(fields.all().clone()), input)?;
+        }
+    }
+    Ok(())
+}
+
+/// Every accessor answers the same on `fast` (possibly held flat) and `map` (held as a map),
+/// and the same fields are left unread after the same reads.
+fn same_accessors(fast: &Fields, map: &Fields, input: &str) -> Result<(), TestCaseError> {
+    let mut keys: Vec<String> = map.all().keys().cloned().collect();
+    keys.extend(["ToUserName", "encrypt", "AGENTID", "a", "Missing"].map(String::from));
+    keys.extend(map.all().keys().map(|k| k.to_ascii_uppercase()));
+    for (i, key) in keys.iter().enumerate() {
+        // The accessors that name a field in their errors take a 'static key: leak it (a test).
+        let key: &'static str = Box::leak(key.clone().into_boxed_str());
+        let (a, b) = (fast, map);
+        prop_assert_eq!(a.text(key), b.text(key), "text({}) of {:?}", key, input);
+        prop_assert_eq!(a.verbatim(key), b.verbatim(key));
+        prop_assert_eq!(a.u64(key), b.u64(key));
+        prop_assert_eq!(a.i64(key), b.i64(key));
+        prop_assert_eq!(format!("{:?}", a.f64(key)), format!("{:?}", b.f64(key)));
+        prop_assert_eq!(a.u32_list(key), b.u32_list(key));
+        prop_assert_eq!(a.string_list(key), b.string_list(key));
+        prop_assert_eq!(a.value(key), b.value(key));
+        prop_assert_eq!(a.get(key), b.get(key));
+        prop_assert_eq!(
+            a.nested(key).map(|f| f.all().clone()),
+            b.nested(key).map(|f| f.all().clone())
+        );
+        if i % 2 == 0 {
+            prop_assert_eq!(fast.unread(), map.unread(), "unread after {}", key);
+        }
     }
     Ok(())
 }
