@@ -175,7 +175,7 @@ fn insert_deliveries_sql(rows: usize) -> String {
 
 impl Store {
     /// Stores a batch of events and one pending delivery per (new event, webhook), in ONE
-    /// transaction, and returns after the commit. Events whose `(app, dedup_key)` is already
+    /// transaction (on SQLite without deliveries: one statement), and returns after the commit. Events whose `(app, dedup_key)` is already
     /// stored — including earlier in the same batch — come back as [`Accepted::Duplicate`] with
     /// the original's id and get no deliveries. Results are in batch order.
     pub async fn accept_events(&self, batch: Vec<NewEvent>) -> Result<Vec<Accepted>, StoreError> {
@@ -192,14 +192,26 @@ impl Store {
             })
             .collect();
         let is_pg = self.is_postgres();
+        // On SQLite, a batch that writes no deliveries is one INSERT statement, which SQLite
+        // commits atomically on its own: one round trip to sqlx's SQLite worker thread instead
+        // of three (BEGIN, INSERT, COMMIT). Duplicates are looked up after that commit, when
+        // their originals (stored before, or by this very statement) are committed too.
+        let one_statement = !is_pg
+            && prepared.len() <= EVENTS_PER_STATEMENT
+            && prepared.iter().all(|(e, ..)| e.webhooks.is_empty());
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let (mut tx, mut single) = (None, None);
+            let conn: &mut _ = if one_statement {
+                &mut **single.insert(pool.acquire().await?)
+            } else {
+                &mut **tx.insert(pool.begin().await?)
+            };
             if is_pg {
                 // Serialise event-writing transactions so `seq` order is commit order (see
                 // `events_after`). Held until commit; other statements are not affected.
                 sqlx::query("SELECT pg_advisory_xact_lock($1)")
                     .bind(EVENT_COMMIT_LOCK)
-                    .execute(&mut *tx)
+                    .execute(&mut *conn)
                     .await?;
             }
             // Multi-row inserts: a few statements per batch instead of a few per event.
@@ -217,7 +229,7 @@ impl Store {
                         .bind(data)
                         .bind(&event.raw);
                 }
-                inserted.extend(q.fetch_all(&mut *tx).await?);
+                inserted.extend(q.fetch_all(&mut *conn).await?);
             }
             let mut out = Vec::with_capacity(prepared.len());
             let mut pairs: Vec<(i64, &str)> = Vec::new();
@@ -237,7 +249,7 @@ impl Store {
                     let original: String = sqlx::query_scalar(SELECT_ORIGINAL)
                         .bind(&event.app)
                         .bind(&event.dedup_key)
-                        .fetch_one(&mut *tx)
+                        .fetch_one(&mut *conn)
                         .await?;
                     out.push(Accepted::Duplicate { id: original });
                 }
@@ -247,9 +259,12 @@ impl Store {
                 for (seq, webhook) in chunk {
                     q = q.bind(*seq).bind(*webhook);
                 }
-                q.execute(&mut *tx).await?;
+                q.execute(&mut *conn).await?;
             }
-            tx.commit().await?;
+            if let Some(tx) = tx {
+                tx.commit().await?;
+            }
+            drop(single);
             Ok(out)
         })
     }
