@@ -130,26 +130,36 @@ const DELIVERIES_PER_STATEMENT: usize = 1024;
 const SELECT_ORIGINAL: &str = "SELECT id FROM events WHERE app = $1 AND dedup_key = $2";
 
 /// `INSERT INTO events … VALUES (…), (…) ON CONFLICT DO NOTHING RETURNING id, seq` for `rows` rows.
-fn insert_events_sql(rows: usize) -> String {
+///
+/// PostgreSQL needs numbered parameters (`$1`); SQLite gets anonymous ones (`?`), bound in
+/// order: sqlx looks each numbered parameter's name up in SQLite's list of names, a linear scan,
+/// which made binding a batch quadratic in its size.
+fn insert_events_sql(rows: usize, numbered: bool) -> String {
+    use std::fmt::Write as _;
     let mut sql = String::from(
         "INSERT INTO events (id, app, type, source, dedup_key, received_at, data, raw) VALUES ",
     );
     for r in 0..rows {
-        let b = r * 8;
         if r > 0 {
             sql.push_str(", ");
         }
-        sql.push_str(&format!(
-            "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-            b + 1,
-            b + 2,
-            b + 3,
-            b + 4,
-            b + 5,
-            b + 6,
-            b + 7,
-            b + 8
-        ));
+        if numbered {
+            let b = r * 8;
+            let _ = write!(
+                sql,
+                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6,
+                b + 7,
+                b + 8
+            );
+        } else {
+            sql.push_str("(?, ?, ?, ?, ?, ?, ?, ?)");
+        }
     }
     sql.push_str(" ON CONFLICT (app, dedup_key) DO NOTHING RETURNING id, seq");
     sql
@@ -217,7 +227,7 @@ impl Store {
             // Multi-row inserts: a few statements per batch instead of a few per event.
             let mut inserted: HashMap<String, i64> = HashMap::with_capacity(prepared.len());
             for chunk in prepared.chunks(EVENTS_PER_STATEMENT) {
-                let mut q = sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(insert_events_sql(chunk.len())));
+                let mut q = sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(insert_events_sql(chunk.len(), is_pg)));
                 for (event, id, source, data) in chunk {
                     q = q
                         .bind(id)

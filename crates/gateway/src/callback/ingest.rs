@@ -3,8 +3,9 @@
 //! only after the commit, so an acknowledged callback is never lost.
 //!
 //! Batching is "group commit": the writer takes the first waiting event, then whatever else is
-//! already queued (up to [`MAX_BATCH`]) without waiting, so a lone callback pays no extra delay
-//! and a burst shares transactions while the previous one commits. After a commit that wrote
+//! queued (up to [`MAX_BATCH`]) after letting the tasks that are ready to run enqueue theirs
+//! (it yields while that brings more), never waiting on a timer, so a lone callback pays no
+//! extra delay and a burst shares transactions while the previous one commits. After a commit that wrote
 //! deliveries (a new event some webhook wants) it wakes the webhook worker through
 //! `outbox_ready`, and the live event stream through `events_committed` after any commit with
 //! new events. Waking the worker after every commit made it claim (a write transaction
@@ -81,10 +82,17 @@ async fn write_batches(
 ) {
     while let Some(first) = queue.recv().await {
         let mut jobs = vec![first];
+        take_queued(&mut queue, &mut jobs);
+        // The writer is woken by the first event, ahead of the handlers that are about to send
+        // theirs. Yield once per round so that every task ready to run gets its turn and the
+        // commit carries their events too; stop when a round brings nothing new. Without
+        // other work a yield returns at once, so a lone callback is not delayed.
         while jobs.len() < MAX_BATCH {
-            match queue.try_recv() {
-                Ok(job) => jobs.push(job),
-                Err(_) => break,
+            let before = jobs.len();
+            tokio::task::yield_now().await;
+            take_queued(&mut queue, &mut jobs);
+            if jobs.len() == before {
+                break;
             }
         }
         let (events, acks): (Vec<NewEvent>, Vec<_>) =
@@ -121,3 +129,12 @@ async fn write_batches(
     }
 }
 
+/// Moves what is already queued into `jobs`, up to [`MAX_BATCH`], without waiting.
+fn take_queued(queue: &mut mpsc::Receiver<Job>, jobs: &mut Vec<Job>) {
+    while jobs.len() < MAX_BATCH {
+        match queue.try_recv() {
+            Ok(job) => jobs.push(job),
+            Err(_) => break,
+        }
+    }
+}
