@@ -122,6 +122,23 @@ pub(crate) fn new_event_id() -> String {
     format!("evt_{}", ulid.array_to_str(&mut buf))
 }
 
+/// An event's columns that only the INSERT needs.
+struct Columns {
+    event_type: String,
+    source: String,
+    received_at: i64,
+    data: String,
+    raw: String,
+}
+
+/// What answers an event after the INSERT: its new id, its dedup key and its webhooks.
+struct Kept {
+    id: String,
+    app: String,
+    dedup_key: String,
+    webhooks: Vec<String>,
+}
+
 /// Events per multi-row INSERT (8 parameters each; far below both backends' parameter limits).
 const EVENTS_PER_STATEMENT: usize = 256;
 /// Deliveries per multi-row INSERT (2 parameters each, plus the shared timestamp).
@@ -193,14 +210,27 @@ impl Store {
             return Ok(Vec::new());
         }
         let now = now_ms();
-        let prepared: Vec<(NewEvent, String, String, String)> = batch
+        // The columns are moved into the INSERT's arguments (sqlx copies a borrowed string
+        // once more); what answers each event afterwards is kept apart.
+        let (prepared, columns): (Vec<Kept>, Vec<Columns>) = batch
             .into_iter()
             .map(|e| {
-                let source = e.source.to_string();
-                let data = e.data.to_string();
-                (e, new_event_id(), source, data)
+                let columns = Columns {
+                    event_type: e.event_type,
+                    source: e.source.to_string(),
+                    received_at: e.received_at,
+                    data: e.data.to_string(),
+                    raw: e.raw,
+                };
+                let kept = Kept {
+                    id: new_event_id(),
+                    app: e.app,
+                    dedup_key: e.dedup_key,
+                    webhooks: e.webhooks,
+                };
+                (kept, columns)
             })
-            .collect();
+            .unzip();
         let is_pg = self.is_postgres();
         // On SQLite, a batch that writes no deliveries is one INSERT statement, which SQLite
         // commits atomically on its own: one round trip to sqlx's SQLite worker thread instead
@@ -208,7 +238,7 @@ impl Store {
         // their originals (stored before, or by this very statement) are committed too.
         let one_statement = !is_pg
             && prepared.len() <= EVENTS_PER_STATEMENT
-            && prepared.iter().all(|(e, ..)| e.webhooks.is_empty());
+            && prepared.iter().all(|e| e.webhooks.is_empty());
         on_pool!(self, pool => {
             let (mut tx, mut single) = (None, None);
             let conn: &mut _ = if one_statement {
@@ -226,24 +256,26 @@ impl Store {
             }
             // Multi-row inserts: a few statements per batch instead of a few per event.
             let mut inserted: HashMap<String, i64> = HashMap::with_capacity(prepared.len());
+            let mut columns = columns.into_iter();
             for chunk in prepared.chunks(EVENTS_PER_STATEMENT) {
                 let mut q = sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(insert_events_sql(chunk.len(), is_pg)));
-                for (event, id, source, data) in chunk {
+                for (event, column) in chunk.iter().zip(columns.by_ref()) {
                     q = q
-                        .bind(id)
+                        .bind(&event.id)
                         .bind(&event.app)
-                        .bind(&event.event_type)
-                        .bind(source)
+                        .bind(column.event_type)
+                        .bind(column.source)
                         .bind(&event.dedup_key)
-                        .bind(event.received_at)
-                        .bind(data)
-                        .bind(&event.raw);
+                        .bind(column.received_at)
+                        .bind(column.data)
+                        .bind(column.raw);
                 }
                 inserted.extend(q.fetch_all(&mut *conn).await?);
             }
             let mut out = Vec::with_capacity(prepared.len());
             let mut pairs: Vec<(i64, &str)> = Vec::new();
-            for (event, id, _, _) in &prepared {
+            for event in &prepared {
+                let id = &event.id;
                 if let Some(&seq) = inserted.get(id) {
                     let mut seen = HashSet::new();
                     pairs.extend(

@@ -62,7 +62,12 @@ fn lookup(gateway: &Gateway, name: &str, target: &Target) -> Result<Arc<AppEntry
     Ok(app)
 }
 
-fn finish(gateway: &Gateway, name: &str, kind: &str, result: Result<Answer, Refusal>) -> Response {
+fn finish(
+    gateway: &Gateway,
+    name: &str,
+    kind: &'static str,
+    result: Result<Answer, Refusal>,
+) -> Response {
     match result {
         Ok(answer) => {
             gateway.metrics.callback(kind, answer.outcome);
