@@ -103,7 +103,12 @@ pub async fn build(
     ));
     token::refresher::spawn(tokens.clone(), shutdown.clone());
     let outbox_ready = Arc::new(tokio::sync::Notify::new());
-    let callbacks = crate::callback::Callbacks::start(store.clone(), outbox_ready.clone());
+    let events_committed = Arc::new(tokio::sync::Notify::new());
+    let callbacks = crate::callback::Callbacks::start(
+        store.clone(),
+        outbox_ready.clone(),
+        events_committed.clone(),
+    );
     let jssdk_limiter = Arc::new(crate::jssdk::rate_limit::ClientRateLimiter::new(
         config.server.jssdk_requests_per_minute,
         &config.server.trusted_proxies,
@@ -122,6 +127,7 @@ pub async fn build(
         metrics,
         shutdown: shutdown.clone(),
         outbox_ready,
+        events_committed,
         tokens,
         callbacks,
     });

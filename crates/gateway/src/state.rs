@@ -29,8 +29,12 @@ pub struct Shared {
     pub metrics: Arc<Metrics>,
     /// Flips to `true` when the gateway shuts down; background tasks watch it.
     pub shutdown: watch::Receiver<bool>,
-    /// Woken after new events are committed, so the webhook worker delivers without polling.
+    /// Woken after pending deliveries are written (or redriven), so the webhook worker delivers
+    /// without polling. Not woken for events no webhook wants: the worker's claim is a write
+    /// transaction, which would contend with the event writer for nothing.
     pub outbox_ready: Arc<Notify>,
+    /// Woken (`notify_waiters`) after new events are committed, for the live event stream.
+    pub events_committed: Arc<Notify>,
     /// The central token service; hand `gateway.tokens.clone()` to the client as its provider.
     pub tokens: Arc<TokenService>,
     /// The callback services (the batching event writer, the passive-reply client).

@@ -2,6 +2,7 @@
 //!
 //! * (a) `open`: `CallbackCrypto::open` of a ~1 KB WeCom XML text callback (the whole POST body):
 //!   envelope parse, msg_signature check, AES-256-CBC decrypt, receive-id check;
+//! * (p) `open_parse`: (a) + `parse_wecom` — verify + decrypt + typed parse;
 //! * (b) `open_parse_normalize`: (a) + `parse_wecom` + `event_type()` + `dedup_key()` +
 //!   `to_normalized_json()`;
 //! * (c) `seal_to_xml`: encrypt + sign a passive reply and render it with `to_xml`;
@@ -30,6 +31,7 @@ fn bench(c: &mut Criterion) {
     // Criterion reports wall-clock means, which a busy shared machine inflates. The best of many
     // short batches is a robust estimate of the uncontended single-core cost; print it too.
     best_of_batches("(a) open", || fx.open());
+    best_of_batches("(p) open_parse", || fx.open_parse());
     best_of_batches("(b) open_parse_normalize", || fx.open_parse_normalize());
     best_of_batches("(c) seal_to_xml", || fx.seal_to_xml());
     let key = AesKey::from_encoding_aes_key(callback_fixture::KEY).unwrap();
@@ -60,6 +62,7 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("callback");
     group.throughput(Throughput::Elements(1));
     group.bench_function("a_open", |b| b.iter(|| fx.open()));
+    group.bench_function("p_open_parse", |b| b.iter(|| fx.open_parse()));
     group.bench_function("b_open_parse_normalize", |b| {
         b.iter(|| fx.open_parse_normalize())
     });

@@ -5,7 +5,8 @@
 //! valgrind --tool=callgrind target/release/examples/callback_loop b 1000
 //! ```
 //!
-//! Paths: `a` (open), `b` (open + parse_wecom + event_type/dedup_key/to_normalized_json),
+//! Paths: `a` (open), `p` (open + parse_wecom),
+//! `b` (open + parse_wecom + event_type/dedup_key/to_normalized_json),
 //! `c` (seal + to_xml), `none` (fixture setup only, to subtract).
 
 use std::hint::black_box;
@@ -20,11 +21,12 @@ fn main() {
     for _ in 0..n {
         match path.as_str() {
             "a" => drop(black_box(fx.open())),
+            "p" => drop(black_box(fx.open_parse())),
             "b" => drop(black_box(fx.open_parse_normalize())),
             "c" => drop(black_box(fx.seal_to_xml())),
             "none" => {}
             other => {
-                eprintln!("unknown path `{other}`: expected a, b, c or none");
+                eprintln!("unknown path `{other}`: expected a, p, b, c or none");
                 std::process::exit(2);
             }
         }

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::error::CryptoError;
 use crate::signature::Signature;
-use crate::xml;
+use crate::{flat_xml, xml};
 
 /// The serialisation of a callback body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -70,22 +70,33 @@ fn non_empty(text: Option<String>) -> Option<String> {
 }
 
 fn parse_xml(body: &str, limits: &xml::Limits) -> Result<Envelope, CryptoError> {
-    let root = xml::parse(body, limits).map_err(|e| parse_error(e.to_string()))?;
-    // Take the texts out of the tree rather than cloning them (Encrypt is most of the body).
     let (mut to_user_name, mut encrypt, mut agent_id) = (None, None, None);
-    for child in root.children {
-        let slot = if child.name.eq_ignore_ascii_case("Encrypt") {
+    // The first occurrence wins, as with `Element::child_ignore_case`.
+    let mut keep = |name: &str, text: &mut dyn FnMut() -> String| {
+        let slot = if name.eq_ignore_ascii_case("Encrypt") {
             &mut encrypt
-        } else if child.name.eq_ignore_ascii_case("ToUserName") {
+        } else if name.eq_ignore_ascii_case("ToUserName") {
             &mut to_user_name
-        } else if child.name.eq_ignore_ascii_case("AgentID") {
+        } else if name.eq_ignore_ascii_case("AgentID") {
             &mut agent_id
         } else {
-            continue;
+            return;
         };
-        // The first occurrence wins, as with `Element::child_ignore_case`.
         if slot.is_none() {
-            *slot = Some(child.text);
+            *slot = Some(text());
+        }
+    };
+    // The usual envelope is flat: read it without a tree; anything else goes through the tree
+    // parser, which makes every check (flat_xml's module doc).
+    if let Some(doc) = flat_xml::read(body, limits) {
+        for leaf in &doc.leaves {
+            keep(leaf.name, &mut || leaf.text.to_owned());
+        }
+    } else {
+        let root = xml::parse(body, limits).map_err(|e| parse_error(e.to_string()))?;
+        // Take the texts out of the tree rather than cloning them (Encrypt is most of the body).
+        for mut child in root.children {
+            keep(&child.name, &mut || std::mem::take(&mut child.text));
         }
     }
     let encrypt = non_empty(encrypt)

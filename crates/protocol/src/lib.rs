@@ -15,11 +15,13 @@
 //! | [`miniprogram`] | Mini Program open data: `rawData` signature, `encryptedData` |
 //! | [`error`] | [`error::CryptoError`], the official −40001…−40011 codes |
 //! | [`xml`] | the safe, bounded XML reader every XML goes through |
+//! | [`flat_xml`] | its fast path for flat documents (a root of leaves), falling back to [`xml`] |
 
 pub mod callback;
 pub mod crypto;
 pub mod envelope;
 pub mod error;
+pub mod flat_xml;
 pub mod message;
 pub mod miniprogram;
 pub mod reply;

@@ -122,19 +122,31 @@ impl Element {
         for mut child in self.children {
             let name = std::mem::take(&mut child.name);
             let value = child.into_json();
-            match map.get_mut(&name) {
-                None => {
-                    map.insert(name, value);
-                }
-                // A child's own JSON is never an array, so an array here is one we gathered.
-                Some(Value::Array(items)) => items.push(value),
-                Some(existing) => {
-                    let first = existing.take();
-                    *existing = Value::Array(vec![first, value]);
-                }
-            }
+            insert_gathering(&mut map, name, value);
         }
         Value::Object(map)
+    }
+}
+
+/// Inserts a child's JSON under its name as [`Element::into_json`] does: a repeated name
+/// gathers its values into an array, in order. Shared with the flat fast path
+/// ([`crate::flat_xml`]) so that both build the same JSON.
+pub(crate) fn insert_gathering(
+    map: &mut serde_json::Map<String, serde_json::Value>,
+    name: String,
+    value: serde_json::Value,
+) {
+    use serde_json::Value;
+    match map.get_mut(&name) {
+        None => {
+            map.insert(name, value);
+        }
+        // A child's own JSON is never an array, so an array here is one we gathered.
+        Some(Value::Array(items)) => items.push(value),
+        Some(existing) => {
+            let first = existing.take();
+            *existing = Value::Array(vec![first, value]);
+        }
     }
 }
 

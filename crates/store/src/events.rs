@@ -122,6 +122,23 @@ pub(crate) fn new_event_id() -> String {
     format!("evt_{}", ulid.array_to_str(&mut buf))
 }
 
+/// An event's columns that only the INSERT needs.
+struct Columns {
+    event_type: String,
+    source: String,
+    received_at: i64,
+    data: String,
+    raw: String,
+}
+
+/// What answers an event after the INSERT: its new id, its dedup key and its webhooks.
+struct Kept {
+    id: String,
+    app: String,
+    dedup_key: String,
+    webhooks: Vec<String>,
+}
+
 /// Events per multi-row INSERT (8 parameters each; far below both backends' parameter limits).
 const EVENTS_PER_STATEMENT: usize = 256;
 /// Deliveries per multi-row INSERT (2 parameters each, plus the shared timestamp).
@@ -130,26 +147,36 @@ const DELIVERIES_PER_STATEMENT: usize = 1024;
 const SELECT_ORIGINAL: &str = "SELECT id FROM events WHERE app = $1 AND dedup_key = $2";
 
 /// `INSERT INTO events … VALUES (…), (…) ON CONFLICT DO NOTHING RETURNING id, seq` for `rows` rows.
-fn insert_events_sql(rows: usize) -> String {
+///
+/// PostgreSQL needs numbered parameters (`$1`); SQLite gets anonymous ones (`?`), bound in
+/// order: sqlx looks each numbered parameter's name up in SQLite's list of names, a linear scan,
+/// which made binding a batch quadratic in its size.
+fn insert_events_sql(rows: usize, numbered: bool) -> String {
+    use std::fmt::Write as _;
     let mut sql = String::from(
         "INSERT INTO events (id, app, type, source, dedup_key, received_at, data, raw) VALUES ",
     );
     for r in 0..rows {
-        let b = r * 8;
         if r > 0 {
             sql.push_str(", ");
         }
-        sql.push_str(&format!(
-            "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-            b + 1,
-            b + 2,
-            b + 3,
-            b + 4,
-            b + 5,
-            b + 6,
-            b + 7,
-            b + 8
-        ));
+        if numbered {
+            let b = r * 8;
+            let _ = write!(
+                sql,
+                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6,
+                b + 7,
+                b + 8
+            );
+        } else {
+            sql.push_str("(?, ?, ?, ?, ?, ?, ?, ?)");
+        }
     }
     sql.push_str(" ON CONFLICT (app, dedup_key) DO NOTHING RETURNING id, seq");
     sql
@@ -175,7 +202,7 @@ fn insert_deliveries_sql(rows: usize) -> String {
 
 impl Store {
     /// Stores a batch of events and one pending delivery per (new event, webhook), in ONE
-    /// transaction, and returns after the commit. Events whose `(app, dedup_key)` is already
+    /// transaction (on SQLite without deliveries: one statement), and returns after the commit. Events whose `(app, dedup_key)` is already
     /// stored — including earlier in the same batch — come back as [`Accepted::Duplicate`] with
     /// the original's id and get no deliveries. Results are in batch order.
     pub async fn accept_events(&self, batch: Vec<NewEvent>) -> Result<Vec<Accepted>, StoreError> {
@@ -183,45 +210,72 @@ impl Store {
             return Ok(Vec::new());
         }
         let now = now_ms();
-        let prepared: Vec<(NewEvent, String, String, String)> = batch
+        // The columns are moved into the INSERT's arguments (sqlx copies a borrowed string
+        // once more); what answers each event afterwards is kept apart.
+        let (prepared, columns): (Vec<Kept>, Vec<Columns>) = batch
             .into_iter()
             .map(|e| {
-                let source = e.source.to_string();
-                let data = e.data.to_string();
-                (e, new_event_id(), source, data)
+                let columns = Columns {
+                    event_type: e.event_type,
+                    source: e.source.to_string(),
+                    received_at: e.received_at,
+                    data: e.data.to_string(),
+                    raw: e.raw,
+                };
+                let kept = Kept {
+                    id: new_event_id(),
+                    app: e.app,
+                    dedup_key: e.dedup_key,
+                    webhooks: e.webhooks,
+                };
+                (kept, columns)
             })
-            .collect();
+            .unzip();
         let is_pg = self.is_postgres();
+        // On SQLite, a batch that writes no deliveries is one INSERT statement, which SQLite
+        // commits atomically on its own: one round trip to sqlx's SQLite worker thread instead
+        // of three (BEGIN, INSERT, COMMIT). Duplicates are looked up after that commit, when
+        // their originals (stored before, or by this very statement) are committed too.
+        let one_statement = !is_pg
+            && prepared.len() <= EVENTS_PER_STATEMENT
+            && prepared.iter().all(|e| e.webhooks.is_empty());
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let (mut tx, mut single) = (None, None);
+            let conn: &mut _ = if one_statement {
+                &mut **single.insert(pool.acquire().await?)
+            } else {
+                &mut **tx.insert(pool.begin().await?)
+            };
             if is_pg {
                 // Serialise event-writing transactions so `seq` order is commit order (see
                 // `events_after`). Held until commit; other statements are not affected.
                 sqlx::query("SELECT pg_advisory_xact_lock($1)")
                     .bind(EVENT_COMMIT_LOCK)
-                    .execute(&mut *tx)
+                    .execute(&mut *conn)
                     .await?;
             }
             // Multi-row inserts: a few statements per batch instead of a few per event.
             let mut inserted: HashMap<String, i64> = HashMap::with_capacity(prepared.len());
+            let mut columns = columns.into_iter();
             for chunk in prepared.chunks(EVENTS_PER_STATEMENT) {
-                let mut q = sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(insert_events_sql(chunk.len())));
-                for (event, id, source, data) in chunk {
+                let mut q = sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(insert_events_sql(chunk.len(), is_pg)));
+                for (event, column) in chunk.iter().zip(columns.by_ref()) {
                     q = q
-                        .bind(id)
+                        .bind(&event.id)
                         .bind(&event.app)
-                        .bind(&event.event_type)
-                        .bind(source)
+                        .bind(column.event_type)
+                        .bind(column.source)
                         .bind(&event.dedup_key)
-                        .bind(event.received_at)
-                        .bind(data)
-                        .bind(&event.raw);
+                        .bind(column.received_at)
+                        .bind(column.data)
+                        .bind(column.raw);
                 }
-                inserted.extend(q.fetch_all(&mut *tx).await?);
+                inserted.extend(q.fetch_all(&mut *conn).await?);
             }
             let mut out = Vec::with_capacity(prepared.len());
             let mut pairs: Vec<(i64, &str)> = Vec::new();
-            for (event, id, _, _) in &prepared {
+            for event in &prepared {
+                let id = &event.id;
                 if let Some(&seq) = inserted.get(id) {
                     let mut seen = HashSet::new();
                     pairs.extend(
@@ -237,7 +291,7 @@ impl Store {
                     let original: String = sqlx::query_scalar(SELECT_ORIGINAL)
                         .bind(&event.app)
                         .bind(&event.dedup_key)
-                        .fetch_one(&mut *tx)
+                        .fetch_one(&mut *conn)
                         .await?;
                     out.push(Accepted::Duplicate { id: original });
                 }
@@ -247,9 +301,12 @@ impl Store {
                 for (seq, webhook) in chunk {
                     q = q.bind(*seq).bind(*webhook);
                 }
-                q.execute(&mut *tx).await?;
+                q.execute(&mut *conn).await?;
             }
-            tx.commit().await?;
+            if let Some(tx) = tx {
+                tx.commit().await?;
+            }
+            drop(single);
             Ok(out)
         })
     }

@@ -85,6 +85,9 @@ impl Store {
             Pool::Sqlite(
                 pool_options
                     .acquire_timeout(Duration::from_secs(15))
+                    // A local file cannot drop a connection: pinging one before each use would
+                    // only add a round trip to its worker thread per query.
+                    .test_before_acquire(false)
                     .connect_with(options)
                     .await
                     .map_err(not_connected)?,

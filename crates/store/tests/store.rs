@@ -16,6 +16,7 @@ on_both_backends!(
     wrong_master_key_is_a_clear_error,
     retention_keeps_pending_and_frees_dedup_keys,
     large_batches_span_several_statements,
+    batches_without_webhooks_dedup_like_the_others,
 );
 
 mod cases {
@@ -714,6 +715,47 @@ mod cases {
         let text = format!("{err}: {}", std::error::Error::source(&err).unwrap());
         assert!(text.contains("master key differs"), "{text}");
         assert!(!text.contains("secret-token"));
+    }
+
+    /// A batch that writes no deliveries takes SQLite's one-statement path: it must dedup within
+    /// and across batches, report originals and keep seq order exactly like a transaction.
+    pub async fn batches_without_webhooks_dedup_like_the_others(db: Arc<TestDb>) {
+        let store = db.store().await;
+        let first = store
+            .accept_events(vec![event("app", "k0", &[]), event("app", "k1", &[])])
+            .await
+            .unwrap();
+        let out = store
+            .accept_events(vec![
+                event("app", "k2", &[]),
+                event("app", "k1", &[]), // stored by the batch before
+                event("app", "k2", &[]), // earlier in this batch
+                event("other", "k2", &[]),
+            ])
+            .await
+            .unwrap();
+        assert_eq!(
+            out[1],
+            Accepted::Duplicate {
+                id: first[1].id().to_owned()
+            }
+        );
+        assert_eq!(
+            out[2],
+            Accepted::Duplicate {
+                id: out[0].id().to_owned()
+            }
+        );
+        let seqs = [&first[0], &first[1], &out[0], &out[3]].map(new_seq);
+        assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+        assert_eq!(db.raw_i64("SELECT COUNT(*) FROM events").await, 4);
+        assert_eq!(db.raw_i64("SELECT COUNT(*) FROM deliveries").await, 0);
+        let stored = store.get_event(out[3].id()).await.unwrap().unwrap();
+        assert_eq!(stored.app, "other");
+        assert_eq!(stored.dedup_key, "k2");
+        let after = store.events_after(seqs[1], 10).await.unwrap();
+        let ids: Vec<&str> = after.iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(ids, [out[0].id(), out[3].id()]);
     }
 
     pub async fn large_batches_span_several_statements(db: Arc<TestDb>) {

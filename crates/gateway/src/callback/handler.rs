@@ -62,7 +62,12 @@ fn lookup(gateway: &Gateway, name: &str, target: &Target) -> Result<Arc<AppEntry
     Ok(app)
 }
 
-fn finish(gateway: &Gateway, name: &str, kind: &str, result: Result<Answer, Refusal>) -> Response {
+fn finish(
+    gateway: &Gateway,
+    name: &str,
+    kind: &'static str,
+    result: Result<Answer, Refusal>,
+) -> Response {
     match result {
         Ok(answer) => {
             gateway.metrics.callback(kind, answer.outcome);
@@ -205,7 +210,7 @@ async fn handle(
         now_s,
         server.callback_timestamp_window_secs,
     )?;
-    let parsed = event::parse(app, target, &inbound.plaintext)?;
+    let mut parsed = event::parse(app, target, &inbound.plaintext)?;
     if let (Some(SuiteEvent::SuiteTicket { suite_ticket, .. }), AppKind::Suite { suite_id, .. }) =
         (&parsed.suite, &app.kind)
     {
@@ -224,25 +229,32 @@ async fn handle(
         .filter(|h| h.wants(&parsed.event_type))
         .map(webhook_id)
         .collect();
-    let new_event = NewEvent {
-        app: app.name.clone(),
-        event_type: parsed.event_type.clone(),
-        source: parsed.source.clone(),
-        dedup_key: parsed.dedup_key.clone(),
-        received_at: now_ms,
-        data: parsed.data.clone(),
-        raw: parsed.raw.clone(),
-        webhooks,
+    // A directory change is queued after the commit, from the whole parsed event (rare: keep a
+    // copy); the hot path (messages) moves the event into the writer below.
+    let contact = parsed.contact_change.is_some().then(|| parsed.clone());
+    let suite_event = parsed.suite.take();
+    // Only a callback that may get a passive reply needs the parsed event after the commit;
+    // the others move it into the writer instead of copying it.
+    let may_reply = parsed.reply_to.is_some() && server.passive_reply_timeout_ms != 0;
+    let (new_event, kept) = if may_reply {
+        (
+            new_event(app, parsed.clone(), now_ms, webhooks),
+            Some(parsed),
+        )
+    } else {
+        (new_event(app, parsed, now_ms, webhooks), None)
     };
     let (id, duplicate) = match gateway.callbacks.ingest.accept(new_event).await {
         Ok(Accepted::New { id, .. }) => (id, false),
         Ok(Accepted::Duplicate { id }) => (id, true),
         Err(e) => return Err(Refusal::unavailable(e.to_string())),
     };
-    if let Some(change) = &parsed.contact_change {
+    if let Some(contact) = &contact
+        && let Some(change) = &contact.contact_change
+    {
         // Queued once per stored event; a redelivery after a failed enqueue queues it then.
         crate::contacts::changes::enqueue::from_callback(
-            gateway, app, &parsed, change, &id, now_ms,
+            gateway, app, contact, change, &id, now_ms,
         )
         .await
         .map_err(|e| Refusal::unavailable(format!("queueing the contact change failed: {e}")))?;
@@ -250,15 +262,37 @@ async fn handle(
     if duplicate {
         return Ok(Answer::success("duplicate"));
     }
-    if let Some(suite_event) = parsed.suite.clone() {
+    if let Some(suite_event) = suite_event {
         let (gateway, app) = (gateway.clone(), app.clone());
         tokio::spawn(async move { suite_hook::on_suite_event(&gateway, &app, &suite_event).await });
     }
+    let Some(parsed) = kept else {
+        return Ok(Answer::success("accepted"));
+    };
     Ok(
         passive_reply(gateway, app, &inbound, &parsed, &id, now_ms, started)
             .await
             .unwrap_or_else(|| Answer::success("accepted")),
     )
+}
+
+/// The event to store, taken from the parsed callback.
+fn new_event(
+    app: &AppEntry,
+    parsed: ParsedEvent,
+    received_at: i64,
+    webhooks: Vec<String>,
+) -> NewEvent {
+    NewEvent {
+        app: app.name.clone(),
+        event_type: parsed.event_type,
+        source: parsed.source,
+        dedup_key: parsed.dedup_key,
+        received_at,
+        data: parsed.data,
+        raw: parsed.raw,
+        webhooks,
+    }
 }
 
 async fn passive_reply(

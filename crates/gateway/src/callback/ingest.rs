@@ -3,9 +3,13 @@
 //! only after the commit, so an acknowledged callback is never lost.
 //!
 //! Batching is "group commit": the writer takes the first waiting event, then whatever else is
-//! already queued (up to [`MAX_BATCH`]) without waiting, so a lone callback pays no extra delay
-//! and a burst shares transactions while the previous one commits. After each commit with new
-//! events it wakes the webhook worker through `outbox_ready`.
+//! queued (up to [`MAX_BATCH`]) after letting the tasks that are ready to run enqueue theirs
+//! (it yields while that brings more), never waiting on a timer, so a lone callback pays no
+//! extra delay and a burst shares transactions while the previous one commits. After a commit that wrote
+//! deliveries (a new event some webhook wants) it wakes the webhook worker through
+//! `outbox_ready`, and the live event stream through `events_committed` after any commit with
+//! new events. Waking the worker after every commit made it claim (a write transaction
+//! contending with this writer for SQLite's lock) even when there was nothing to deliver.
 
 use std::sync::Arc;
 
@@ -49,9 +53,13 @@ impl std::fmt::Debug for Job {
 impl Ingestor {
     /// Starts the writer task on the current runtime. It stops when every [`Ingestor`] clone
     /// is dropped, after writing what is queued.
-    pub fn spawn(store: Store, outbox_ready: Arc<Notify>) -> Ingestor {
+    pub fn spawn(
+        store: Store,
+        outbox_ready: Arc<Notify>,
+        events_committed: Arc<Notify>,
+    ) -> Ingestor {
         let (jobs, queue) = mpsc::channel(QUEUE_DEPTH);
-        tokio::spawn(write_batches(store, outbox_ready, queue));
+        tokio::spawn(write_batches(store, outbox_ready, events_committed, queue));
         Ingestor { jobs }
     }
 
@@ -66,25 +74,46 @@ impl Ingestor {
     }
 }
 
-async fn write_batches(store: Store, outbox_ready: Arc<Notify>, mut queue: mpsc::Receiver<Job>) {
+async fn write_batches(
+    store: Store,
+    outbox_ready: Arc<Notify>,
+    events_committed: Arc<Notify>,
+    mut queue: mpsc::Receiver<Job>,
+) {
     while let Some(first) = queue.recv().await {
         let mut jobs = vec![first];
+        take_queued(&mut queue, &mut jobs);
+        // The writer is woken by the first event, ahead of the handlers that are about to send
+        // theirs. Yield once per round so that every task ready to run gets its turn and the
+        // commit carries their events too; stop when a round brings nothing new. Without
+        // other work a yield returns at once, so a lone callback is not delayed.
         while jobs.len() < MAX_BATCH {
-            match queue.try_recv() {
-                Ok(job) => jobs.push(job),
-                Err(_) => break,
+            let before = jobs.len();
+            tokio::task::yield_now().await;
+            take_queued(&mut queue, &mut jobs);
+            if jobs.len() == before {
+                break;
             }
         }
         let (events, acks): (Vec<NewEvent>, Vec<_>) =
             jobs.into_iter().map(|j| (j.event, j.ack)).unzip();
         let size = events.len();
+        let wanted: Vec<bool> = events.iter().map(|e| !e.webhooks.is_empty()).collect();
         match store.accept_events(events).await {
             Ok(results) => {
                 let fresh = results.iter().any(|r| matches!(r, Accepted::New { .. }));
+                // Deliveries are written for new events with webhooks, and only for those.
+                let delivering = results
+                    .iter()
+                    .zip(&wanted)
+                    .any(|(r, wanted)| *wanted && matches!(r, Accepted::New { .. }));
                 for (ack, result) in acks.into_iter().zip(results) {
                     let _ = ack.send(Ok(result));
                 }
                 if fresh {
+                    events_committed.notify_waiters();
+                }
+                if delivering {
                     outbox_ready.notify_waiters();
                     outbox_ready.notify_one();
                 }
@@ -96,6 +125,16 @@ async fn write_batches(store: Store, outbox_ready: Arc<Notify>, mut queue: mpsc:
                     let _ = ack.send(Err(error.clone()));
                 }
             }
+        }
+    }
+}
+
+/// Moves what is already queued into `jobs`, up to [`MAX_BATCH`], without waiting.
+fn take_queued(queue: &mut mpsc::Receiver<Job>, jobs: &mut Vec<Job>) {
+    while jobs.len() < MAX_BATCH {
+        match queue.try_recv() {
+            Ok(job) => jobs.push(job),
+            Err(_) => break,
         }
     }
 }

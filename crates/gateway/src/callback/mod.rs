@@ -42,9 +42,13 @@ pub struct Callbacks {
 
 impl Callbacks {
     /// Starts the event writer on the current runtime.
-    pub fn start(store: Store, outbox_ready: Arc<Notify>) -> Callbacks {
+    pub fn start(
+        store: Store,
+        outbox_ready: Arc<Notify>,
+        events_committed: Arc<Notify>,
+    ) -> Callbacks {
         Callbacks {
-            ingest: ingest::Ingestor::spawn(store, outbox_ready),
+            ingest: ingest::Ingestor::spawn(store, outbox_ready, events_committed),
             replies: reply::PassiveReplies::default(),
         }
     }

@@ -3,6 +3,7 @@
 //! `msg_signature` + AES; Official Accounts and Mini Programs choose per request from
 //! `encrypt_type` (plaintext, or AES; compatibility-mode bodies carry both and are decrypted).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use wxgate_protocol::callback::{
@@ -106,17 +107,20 @@ fn check_window(query: &CallbackQuery, now: i64, window: u64) -> Result<(), Refu
 }
 
 /// The crypto for a WeCom-family request on `target`, with the receive ids it may carry.
-fn wecom_crypto(
-    app: &AppEntry,
+/// The crypto of a WeCom callback: the app's own (borrowed: cloning it per callback copied the
+/// token, the key schedules and the receive ids), or, for a suite, one with the receive ids of
+/// this URL.
+fn wecom_crypto<'a>(
+    app: &'a AppEntry,
     target: &Target,
     url_check: bool,
-) -> Result<CallbackCrypto, Refusal> {
+) -> Result<Cow<'a, CallbackCrypto>, Refusal> {
     let setup = setup(app)?;
     let crypto = setup.crypto.as_ref().ok_or_else(|| {
         Refusal::no_callback(&app.name) // WeCom always encrypts; the registry requires a key
     })?;
     let AppKind::Suite { suite_id, provider } = &app.kind else {
-        return Ok(crypto.clone());
+        return Ok(Cow::Borrowed(crypto));
     };
     // NOTES §1 "ReceiveId meaning": provider URLs are verified with the suite id or the
     // provider's corp id; data callbacks carry the authorising corp's id.
@@ -140,6 +144,7 @@ fn wecom_crypto(
         ReceiveIdPolicy::OneOf(ids),
         reply_id,
     )
+    .map(Cow::Owned)
     .map_err(Refusal::from)
 }
 
@@ -218,7 +223,7 @@ pub fn open(
         });
     }
     let crypto = if is_mp_family(&app.kind) {
-        setup.crypto.clone().ok_or_else(|| {
+        setup.crypto.as_ref().map(Cow::Borrowed).ok_or_else(|| {
             Refusal::bad_request(format!(
                 "encrypt_type=aes but app `{}` has no encoding_aes_key configured",
                 app.name

@@ -63,6 +63,7 @@ pub async fn emit_all(
         .collect();
     let accepted = gateway.store.accept_events(events).await?;
     gateway.outbox_ready.notify_one();
+    gateway.events_committed.notify_waiters();
     Ok(accepted)
 }
 

@@ -1,7 +1,7 @@
 //! `GET /api/v1/events/stream?after=<cursor>`: the event stream as Server-Sent Events, for
 //! consumers that want events live without running a webhook endpoint. Each event is sent as
 //! `id: <cursor>`, `event: <type>`, `data: <event JSON>`; a reconnecting client resumes from its
-//! `Last-Event-ID` (which wins over `after`). New events arrive when `outbox_ready` fires, or
+//! `Last-Event-ID` (which wins over `after`). New events arrive when `events_committed` fires, or
 //! within a second; the stream ends when the gateway shuts down.
 
 use std::collections::VecDeque;
@@ -82,7 +82,7 @@ fn events_from(gateway: Gateway, start: Cursor) -> impl Stream<Item = Result<Eve
             if *shutdown.borrow() {
                 return None;
             }
-            let ready = reader.gateway.outbox_ready.clone();
+            let ready = reader.gateway.events_committed.clone();
             let notified = ready.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();

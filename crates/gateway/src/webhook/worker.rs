@@ -1,5 +1,5 @@
 //! The delivery worker: takes due deliveries from the outbox and POSTs each event to its webhook,
-//! signed, at least once. It wakes when new events are committed (`gateway.outbox_ready`) or
+//! signed, at least once. It wakes when deliveries are written (`gateway.outbox_ready`) or
 //! every second, claims rows with a lease (so several instances sharing a PostgreSQL database
 //! never send the same row at the same time, and a crashed instance's rows come back when the
 //! lease ends), and keeps at most [`MAX_IN_FLIGHT`] requests open. Deliveries of one webhook may

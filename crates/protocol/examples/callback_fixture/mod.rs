@@ -71,6 +71,12 @@ impl Fixture {
             .unwrap()
     }
 
+    /// (p) (a) + the typed parse: verify + decrypt + parse, the "< 3 µs" path.
+    pub fn open_parse(&self) -> wxgate_protocol::message::WecomMessage {
+        let opened = self.open();
+        parse_wecom(&opened.plaintext).unwrap()
+    }
+
     /// (b) (a) + typed parse + what the gateway derives from it.
     pub fn open_parse_normalize(&self) -> (String, String, serde_json::Value) {
         let opened = self.open();
