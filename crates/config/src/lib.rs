@@ -16,6 +16,7 @@
 
 mod accounts;
 mod app_ref;
+mod contacts;
 mod error;
 mod interpolate;
 mod login;
@@ -37,6 +38,10 @@ use serde::Deserialize;
 
 pub use accounts::{Accounts, DEFAULT_SESSION_TTL_HOURS};
 pub use app_ref::AppRef;
+pub use contacts::{
+    Contacts, DEFAULT_CONCURRENCY, DEFAULT_RATE_LIMITED_PAUSE_SECS, DEFAULT_ROLE_PREFIX,
+    DEFAULT_SYNC_INTERVAL_MINUTES, MAX_CONCURRENCY,
+};
 pub use error::{ConfigError, ConfigIssue};
 pub use interpolate::{InterpolationError, interpolate};
 pub use login::{
@@ -104,6 +109,9 @@ pub struct Config {
     /// `[oidc]`.
     #[serde(default)]
     pub oidc: Oidc,
+    /// `[contacts]`.
+    #[serde(default)]
+    pub contacts: Contacts,
 }
 
 impl Config {
