@@ -29,11 +29,13 @@
 //! | [`jssdk`] | JS-SDK signatures for pages, and the drop-in `/sdk/jssdk.js` |
 //! | [`messages`] | sending WeCom app, robot, template and subscribe messages; the send record |
 //! | [`media`] | media uploads for messages, with the content-hash media_id cache |
+//! | [`contacts`] | WeCom directory copies: full syncs with live progress |
 
 pub mod accounts;
 pub mod admin;
 pub mod admin_auth;
 pub mod callback;
+pub mod contacts;
 pub mod error;
 pub mod events;
 pub mod health;

@@ -67,6 +67,7 @@ pub fn router(gateway: Gateway) -> Router {
         .merge(crate::login::routes(&gateway))
         .merge(crate::oidc::routes())
         .merge(crate::mini_login::routes())
+        .merge(crate::contacts::routes())
         .with_state(gateway)
 }
 
@@ -111,6 +112,7 @@ pub async fn build(
     let oidc = crate::oidc::Oidc::new(&config);
     let gateway = Gateway::new(Shared {
         oidc,
+        contacts_sync: crate::contacts::sync::SyncService::default(),
         jssdk_limiter,
         login,
         config: Arc::new(config),
@@ -178,6 +180,7 @@ pub async fn start(config: Config, options: GatewayOptions) -> Result<GatewayHan
     })?;
     crate::webhook::start_tasks(&gateway);
     crate::oidc::cleanup::spawn(gateway.clone());
+    crate::contacts::sync::schedule::spawn(gateway.clone());
     let app = router(gateway.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let mut stopped_signal = stopped;
     let task = tokio::spawn(async move {
