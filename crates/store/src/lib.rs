@@ -6,7 +6,8 @@
 //! service's tokens and cross-instance locks, WeCom suite tickets and authorised corps, the
 //! apps added at runtime, the account system (users, identities, roles, sessions, browser
 //! logins in progress), the OpenID Connect provider (signing keys, clients, codes, grants,
-//! refresh tokens, mini-program session keys), the record of sent messages (with idempotency
+//! refresh tokens, mini-program session keys), the WeCom directories (departments, members,
+//! tags, full-sync jobs and the queue of incremental changes), the record of sent messages (with idempotency
 //! keys) and the media cache. Every secret column is sealed with [`SecretBox`] (AES-256-GCM)
 //! before it reaches the database.
 //!
@@ -42,6 +43,7 @@ pub mod accounts;
 mod apps;
 mod backend;
 mod clock;
+pub mod contacts;
 mod deliveries;
 mod error;
 mod events;
@@ -62,6 +64,11 @@ pub use accounts::{
     UserFilter, UserStatus,
 };
 pub use apps::{AppSource, NewApp, StoredApp};
+pub use contacts::{
+    ChangeOutcome, ContactDirectory, Department, DepartmentNode, DepartmentPatch, DepartmentPath,
+    DiffPart, EntityDiff, Member, MemberDepartment, MemberPatch, QueuedContactChange,
+    RenameOutcome, SyncDiff, SyncJob, SyncJobState, Tag, UNAVAILABLE_FIELDS,
+};
 pub use deliveries::{Delivery, DeliveryFilter, DeliveryStatus, DueDelivery, OutboxLag};
 pub use error::StoreError;
 pub use events::{Accepted, NewEvent, StoredEvent};

@@ -6,8 +6,8 @@
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 use wxgate_protocol::message::{
-    Fields, MessageError, MiniMessage, MpMessage, Normalized, SuiteEvent, WecomMessage, parse_mini,
-    parse_mp, parse_suite, parse_wecom,
+    ContactChange, Fields, MessageError, MiniMessage, MpMessage, Normalized, SuiteEvent,
+    WecomEvent, WecomMessage, parse_mini, parse_mp, parse_suite, parse_wecom,
 };
 
 use super::open::Target;
@@ -40,6 +40,8 @@ pub struct ParsedEvent {
     pub reply_to: Option<ReplyAddress>,
     /// The typed suite instruction, for suite tickets and the lifecycle hook.
     pub suite: Option<SuiteEvent>,
+    /// A `change_contact` (app event or suite instruction), for the contacts change queue.
+    pub contact_change: Option<ContactChange>,
 }
 
 /// The `source` object of an event received by `app` on `target`.
@@ -100,6 +102,7 @@ pub fn parse(app: &AppEntry, target: &Target, plaintext: &str) -> Result<ParsedE
     let mut suite = None;
     let mut raw = plaintext.to_owned();
     let mut auth_corp_id = None;
+    let mut contact_change = None;
     let (event_type, data, mut dedup_key) = match (&app.kind, target) {
         (AppKind::Suite { .. }, Target::App) => match parse_suite(plaintext) {
             Ok(event) => {
@@ -113,6 +116,9 @@ pub fn parse(app: &AppEntry, target: &Target, plaintext: &str) -> Result<ParsedE
                     raw = String::new();
                 }
                 auth_corp_id = event.header().auth_corp_id.clone();
+                if let SuiteEvent::ChangeContact { change, .. } = &event {
+                    contact_change = Some(change.clone());
+                }
                 let out = (
                     event.event_type(),
                     event.to_normalized_json(),
@@ -173,6 +179,13 @@ pub fn parse(app: &AppEntry, target: &Target, plaintext: &str) -> Result<ParsedE
                 if is_app && user_facing && header.from_user_name != "sys" {
                     reply_to = reply_address(&header.to_user_name, &header.from_user_name);
                 }
+                if let WecomMessage::Event {
+                    event: WecomEvent::ChangeContact(change),
+                    ..
+                } = &message
+                {
+                    contact_change = Some(change.clone());
+                }
                 (
                     message.event_type(),
                     message.to_normalized_json(),
@@ -197,6 +210,7 @@ pub fn parse(app: &AppEntry, target: &Target, plaintext: &str) -> Result<ParsedE
         dedup_key,
         reply_to,
         suite,
+        contact_change,
     })
 }
 

@@ -234,11 +234,22 @@ async fn handle(
         raw: parsed.raw.clone(),
         webhooks,
     };
-    let id = match gateway.callbacks.ingest.accept(new_event).await {
-        Ok(Accepted::New { id, .. }) => id,
-        Ok(Accepted::Duplicate { .. }) => return Ok(Answer::success("duplicate")),
+    let (id, duplicate) = match gateway.callbacks.ingest.accept(new_event).await {
+        Ok(Accepted::New { id, .. }) => (id, false),
+        Ok(Accepted::Duplicate { id }) => (id, true),
         Err(e) => return Err(Refusal::unavailable(e.to_string())),
     };
+    if let Some(change) = &parsed.contact_change {
+        // Queued once per stored event; a redelivery after a failed enqueue queues it then.
+        crate::contacts::changes::enqueue::from_callback(
+            gateway, app, &parsed, change, &id, now_ms,
+        )
+        .await
+        .map_err(|e| Refusal::unavailable(format!("queueing the contact change failed: {e}")))?;
+    }
+    if duplicate {
+        return Ok(Answer::success("duplicate"));
+    }
     if let Some(suite_event) = parsed.suite.clone() {
         let (gateway, app) = (gateway.clone(), app.clone());
         tokio::spawn(async move { suite_hook::on_suite_event(&gateway, &app, &suite_event).await });

@@ -28,10 +28,15 @@ pub enum ClaimTarget {
     Userinfo,
 }
 
-/// The roles of `user_id`: the manual roles granted through the admin API. (Roles derived from
-/// WeCom departments join here once the contacts sync provides them.)
+/// The roles of `user_id`: the manual roles granted through the admin API and the roles of the
+/// WeCom departments the user's directory members sit in ([`crate::contacts::roles`]), sorted,
+/// each once.
 pub async fn roles_of(gateway: &Gateway, user_id: &str) -> Result<Vec<String>, StoreError> {
-    gateway.store.roles_of_user(user_id).await
+    let mut roles = gateway.store.roles_of_user(user_id).await?;
+    roles.extend(crate::contacts::roles::department_roles(gateway, user_id).await?);
+    roles.sort();
+    roles.dedup();
+    Ok(roles)
 }
 
 /// Whether space-separated `scope` contains `wanted`.

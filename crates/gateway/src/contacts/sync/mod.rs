@@ -36,9 +36,8 @@ pub use service::{SyncService, start};
 
 use crate::state::Gateway;
 
-/// What runs after a full sync of `directory` finished: the incremental consumer applies the
+/// What runs after a full sync of `directory` ended: the incremental consumer applies the
 /// `change_contact` callbacks that arrived during the sync, in order.
 pub async fn after_full_sync(gateway: &Gateway, directory: &str) {
-    tracing::debug!(directory, "contacts sync: waking the change consumer");
-    let _ = gateway;
+    crate::contacts::changes::kick(gateway, directory);
 }

@@ -46,7 +46,7 @@ pub fn spawn(gateway: Gateway) {
                         tracing::warn!(error = %e, "contacts sync: scheduled syncs not started");
                     }
                 }
-                _ = shutdown.wait_for(|s| *s) => return,
+                _ = async { shutdown.wait_for(|s| *s).await.map(|_| ()) } => return,
             }
         }
     });
