@@ -651,7 +651,9 @@ impl Validator {
         let prefix = &k.role_prefix;
         if prefix.is_empty()
             || prefix.len() > 32
-            || prefix.chars().any(|ch| ch.is_whitespace() || ch.is_control())
+            || prefix
+                .chars()
+                .any(|ch| ch.is_whitespace() || ch.is_control())
         {
             self.issue(
                 "contacts.role_prefix",

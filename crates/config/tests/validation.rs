@@ -710,5 +710,8 @@ fn contacts_defaults_and_limits() {
     let t = format!("{CONTRACT}\n[contacts]\nrate_limited_pause_secs = 7200\n");
     only_issue(&t, "contacts.rate_limited_pause_secs", &["at most 3600"]);
     let t = format!("{CONTRACT}\n[contacts]\nsync_every = 5\n");
-    assert!(Config::from_toml_str(&t, env).is_err(), "unknown keys are refused");
+    assert!(
+        Config::from_toml_str(&t, env).is_err(),
+        "unknown keys are refused"
+    );
 }

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{ADMIN_KEY, TestDb, wait_until};
+use common::{ADMIN_KEY, TestDb};
 use serde_json::{Value, json};
 use wxgate_config::Config;
 use wxgate_gateway::{GatewayHandle, GatewayOptions};
@@ -167,7 +167,10 @@ impl Admin {
 
     async fn start_sync(&self, directory: &str) -> Value {
         let (status, job) = self
-            .send(reqwest::Method::POST, &format!("/api/v1/corps/{directory}/sync"))
+            .send(
+                reqwest::Method::POST,
+                &format!("/api/v1/corps/{directory}/sync"),
+            )
             .await;
         assert_eq!(status, 202, "{job}");
         assert!(job["id"].as_str().unwrap().starts_with("sync_"), "{job}");
@@ -184,18 +187,25 @@ impl Admin {
 
     /// Waits for job `id` to end; panics unless it ended `done`.
     async fn finished(&self, id: &str) -> Value {
-        let mut last = Value::Null;
-        wait_until("the sync job to end", 90, || {
-            let admin = &self;
-            let last = &mut last;
-            async move {
-                *last = admin.job(id).await;
-                last["state"] != "running"
+        let job = self.wait(id, 90, |job| job["state"] != "running").await;
+        assert_eq!(job["state"], "done", "{job:#}");
+        job
+    }
+
+    /// Polls job `id` until `done(job)`; panics after `secs` seconds.
+    async fn wait(&self, id: &str, secs: u64, done: impl Fn(&Value) -> bool) -> Value {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+        loop {
+            let job = self.job(id).await;
+            if done(&job) {
+                return job;
             }
-        })
-        .await;
-        assert_eq!(last["state"], "done", "{last:#}");
-        last
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "timed out after {secs} s; the job: {job:#}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     async fn sync(&self, directory: &str) -> Value {
@@ -227,7 +237,13 @@ fn text(v: &Value) -> Option<String> {
 }
 
 /// What the store holds for `directory` (active rows), by id.
-async fn stored(store: &Store, directory: &str) -> (BTreeMap<i64, wxgate_store::Department>, BTreeMap<String, Member>) {
+async fn stored(
+    store: &Store,
+    directory: &str,
+) -> (
+    BTreeMap<i64, wxgate_store::Department>,
+    BTreeMap<String, Member>,
+) {
     let departments = store
         .departments(directory)
         .await
@@ -273,11 +289,16 @@ async fn assert_synced_exactly(
         let s = departments
             .get(&id)
             .unwrap_or_else(|| panic!("department {id} missing"));
-        assert_eq!(s.parent_id, d["parentid"].as_i64().unwrap(), "parent of {id}");
+        assert_eq!(
+            s.parent_id,
+            d["parentid"].as_i64().unwrap(),
+            "parent of {id}"
+        );
         assert_eq!(s.sort_order, d["order"].as_i64().unwrap(), "order of {id}");
         if expect.department_names {
             assert_eq!(s.name, text(&d["name"]), "name of {id}");
-            let leaders: Vec<String> = serde_json::from_value(d["department_leader"].clone()).unwrap();
+            let leaders: Vec<String> =
+                serde_json::from_value(d["department_leader"].clone()).unwrap();
             assert_eq!(s.leaders, leaders, "leaders of {id}");
         } else {
             assert_eq!(s.name, None, "name of {id} is unavailable");
@@ -295,7 +316,11 @@ async fn assert_synced_exactly(
         want.sort_unstable();
         assert_eq!(stored_depts, want, "departments of {userid}");
         if !expect.member_details {
-            assert_eq!((&s.name, &s.mobile, s.status), (&None, &None, None), "{userid}");
+            assert_eq!(
+                (&s.name, &s.mobile, s.status),
+                (&None, &None, None),
+                "{userid}"
+            );
             continue;
         }
         let orders: Vec<i64> = serde_json::from_value(m["order"].clone()).unwrap();
@@ -303,7 +328,11 @@ async fn assert_synced_exactly(
         for (i, dept) in depts.iter().enumerate() {
             let sd = s.departments.iter().find(|d| d.dept_id == *dept).unwrap();
             assert_eq!(sd.sort_order, orders[i], "order of {userid} in {dept}");
-            assert_eq!(sd.is_leader, leaders[i] == 1, "leader flag of {userid} in {dept}");
+            assert_eq!(
+                sd.is_leader,
+                leaders[i] == 1,
+                "leader flag of {userid} in {dept}"
+            );
         }
         if view == FieldView::ThirdParty {
             assert_eq!(s.name, None, "third parties get no names");
@@ -314,8 +343,15 @@ async fn assert_synced_exactly(
         }
         assert_eq!(s.alias, text(&m["alias"]), "alias of {userid}");
         assert_eq!(s.status, m["status"].as_i64(), "status of {userid}");
-        assert_eq!(s.main_department, m["main_department"].as_i64(), "main dept of {userid}");
-        assert_eq!(s.extra["telephone"], m["telephone"], "telephone of {userid}");
+        assert_eq!(
+            s.main_department,
+            m["main_department"].as_i64(),
+            "main dept of {userid}"
+        );
+        assert_eq!(
+            s.extra["telephone"], m["telephone"],
+            "telephone of {userid}"
+        );
         assert_eq!(s.extra["extattr"], m["extattr"], "extattr of {userid}");
         if expect.privacy_fields {
             assert_eq!(s.mobile, text(&m["mobile"]), "mobile of {userid}");
@@ -349,12 +385,19 @@ fn calls(sim: &SimHandle, path: &str) -> u64 {
 
 async fn control(sim: &SimHandle, method: reqwest::Method, path: &str, body: Value) {
     let res = reqwest::Client::new()
-        .request(method, format!("{}/sim/directory/{CORP}/{path}", sim.base_url))
+        .request(
+            method,
+            format!("{}/sim/directory/{CORP}/{path}", sim.base_url),
+        )
         .json(&body)
         .send()
         .await
         .unwrap();
-    assert!(res.status().is_success(), "{path}: {}", res.text().await.unwrap());
+    assert!(
+        res.status().is_success(),
+        "{path}: {}",
+        res.text().await.unwrap()
+    );
 }
 
 /// Reads the progress stream of job `id` to its end: (event name, data) pairs.
@@ -414,7 +457,11 @@ mod cases {
             },
         )
         .await;
-        assert_eq!(diff_count(&job, "members", "created"), setup.members as u64, "{job:#}");
+        assert_eq!(
+            diff_count(&job, "members", "created"),
+            setup.members as u64,
+            "{job:#}"
+        );
         assert_eq!(
             diff_count(&job, "departments", "created"),
             setup.departments as u64
@@ -475,7 +522,13 @@ mod cases {
                 .unwrap();
             (leaver, mover.userid.clone(), target)
         };
-        control(&sim, reqwest::Method::DELETE, &format!("users/{leaver}"), json!({})).await;
+        control(
+            &sim,
+            reqwest::Method::DELETE,
+            &format!("users/{leaver}"),
+            json!({}),
+        )
+        .await;
         control(
             &sim,
             reqwest::Method::PATCH,
@@ -484,13 +537,27 @@ mod cases {
         )
         .await;
         let third = admin.sync("acme").await;
-        assert_eq!(diff_count(&third, "members", "removed"), 1, "{:#}", third["diff"]);
-        assert_eq!(diff_count(&third, "members", "moved"), 1, "{:#}", third["diff"]);
+        assert_eq!(
+            diff_count(&third, "members", "removed"),
+            1,
+            "{:#}",
+            third["diff"]
+        );
+        assert_eq!(
+            diff_count(&third, "members", "moved"),
+            1,
+            "{:#}",
+            third["diff"]
+        );
         let gone = store.member("acme", &leaver).await.unwrap().expect("kept");
         assert!(!gone.active && gone.left_at.is_some());
         let moved = store.member("acme", &mover).await.unwrap().unwrap();
         assert_eq!(
-            moved.departments.iter().map(|d| d.dept_id).collect::<Vec<_>>(),
+            moved
+                .departments
+                .iter()
+                .map(|d| d.dept_id)
+                .collect::<Vec<_>>(),
             [i64::from(target)]
         );
         assert_synced_exactly(
@@ -507,11 +574,20 @@ mod cases {
         .await;
 
         // The latest job of the directory; an unknown directory and job.
-        let (status, latest) = admin.send(reqwest::Method::GET, "/api/v1/corps/acme/sync").await;
+        let (status, latest) = admin
+            .send(reqwest::Method::GET, "/api/v1/corps/acme/sync")
+            .await;
         assert_eq!((status, &latest["id"]), (200, &third["id"]));
-        let (status, body) = admin.send(reqwest::Method::POST, "/api/v1/corps/nope/sync").await;
-        assert_eq!((status, body["error"]["code"].as_str()), (404, Some("unknown_directory")));
-        let (status, _) = admin.send(reqwest::Method::GET, "/api/v1/sync/sync_nope").await;
+        let (status, body) = admin
+            .send(reqwest::Method::POST, "/api/v1/corps/nope/sync")
+            .await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (404, Some("unknown_directory"))
+        );
+        let (status, _) = admin
+            .send(reqwest::Method::GET, "/api/v1/sync/sync_nope")
+            .await;
         assert_eq!(status, 404);
         gateway.shutdown().await.unwrap();
     }
@@ -545,7 +621,10 @@ mod cases {
         // The app may not call user/list_id: tried once, refused with 48002, not failed.
         assert_eq!(calls(&sim, "/cgi-bin/user/list_id"), list_id_before + 1);
         assert_eq!(
-            sim.state.stats.snapshot().errors("/cgi-bin/user/list_id", 48002),
+            sim.state
+                .stats
+                .snapshot()
+                .errors("/cgi-bin/user/list_id", 48002),
             1
         );
         // Everything matches, privacy fields included: kept from the first sync.
@@ -561,7 +640,13 @@ mod cases {
             },
         )
         .await;
-        let dir = gateway.gateway.store.directory("acme").await.unwrap().unwrap();
+        let dir = gateway
+            .gateway
+            .store
+            .directory("acme")
+            .await
+            .unwrap()
+            .unwrap();
         assert!(dir.unavailable_fields.contains(&"mobile".to_owned()));
         gateway.shutdown().await.unwrap();
     }
@@ -619,7 +704,14 @@ mod cases {
         let gateway = start_gateway(&db, &sim, &setup).await;
         let job = Admin::new(&gateway).sync("acme").await;
         let fields = unavailable(&job);
-        for f in ["department_names", "department_leaders", "name", "mobile", "member_department_details"] {
+        for f in [
+            "department_names",
+            "department_leaders",
+            "name",
+            "mobile",
+            "department_order",
+            "is_leader",
+        ] {
             assert!(fields.contains(&f.to_owned()), "{f} in {fields:?}");
         }
         let errors = sim.state.stats.snapshot();
@@ -663,17 +755,11 @@ mod cases {
         let admin = Admin::new(&first);
         let job = admin.start_sync("acme").await;
         let id = job["id"].as_str().unwrap().to_owned();
-        let mut seen = Value::Null;
-        wait_until("some departments listed", 60, || {
-            let seen = &mut seen;
-            let admin = &admin;
-            let id = &id;
-            async move {
-                *seen = admin.job(id).await;
-                seen["counts"]["details_done"].as_u64().unwrap_or(0) >= 15
-            }
-        })
-        .await;
+        admin
+            .wait(&id, 60, |job| {
+                job["counts"]["details_done"].as_u64().unwrap_or(0) >= 15
+            })
+            .await;
         first.shutdown().await.unwrap();
         // Let the stopped job's task notice and write its last batch.
         tokio::time::sleep(Duration::from_millis(300)).await;
@@ -692,7 +778,10 @@ mod cases {
         let second = start_gateway(&db, &sim, &setup).await;
         let admin = Admin::new(&second);
         let job = admin.finished(&id).await;
-        assert_ne!(job["owner"], stopped.owner.clone().map_or(Value::Null, Value::from));
+        assert_ne!(
+            job["owner"],
+            stopped.owner.clone().map_or(Value::Null, Value::from)
+        );
         assert_eq!(diff_count(&job, "members", "created"), setup.members as u64);
         // Resumed, not restarted: the ids were not paged again, the listed departments not
         // listed again.
@@ -715,7 +804,10 @@ mod cases {
             },
         )
         .await;
-        assert!(store.staged_keys(&id, "member").await.unwrap().is_empty(), "staging dropped");
+        assert!(
+            store.staged_keys(&id, "member").await.unwrap().is_empty(),
+            "staging dropped"
+        );
         second.shutdown().await.unwrap();
     }
 
@@ -778,10 +870,17 @@ mod cases {
         let job = Admin::new(&gateway).sync("acme").await;
         ticker.abort();
         assert!(
-            sim.state.stats.snapshot().errors("/cgi-bin/user/list", 45009) > 0,
+            sim.state
+                .stats
+                .snapshot()
+                .errors("/cgi-bin/user/list", 45009)
+                > 0,
             "the limit was reached"
         );
-        assert!(job["counts"]["rate_limited"].as_u64().unwrap() > 0, "{job:#}");
+        assert!(
+            job["counts"]["rate_limited"].as_u64().unwrap() > 0,
+            "{job:#}"
+        );
         assert_synced_exactly(
             &gateway.gateway.store,
             &sim,

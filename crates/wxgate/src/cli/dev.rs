@@ -126,7 +126,10 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
                 "wxgate dev: syncing the `{}` directory (job {}; progress: GET {}/api/v1/sync/{}/events)",
                 corp.name, job.id, gateway.base_url, job.id
             ),
-            Err(e) => eprintln!("wxgate dev: no initial directory sync of `{}`: {e}", corp.name),
+            Err(e) => eprintln!(
+                "wxgate dev: no initial directory sync of `{}`: {e}",
+                corp.name
+            ),
         }
     }
 

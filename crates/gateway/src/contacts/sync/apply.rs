@@ -32,10 +32,7 @@ impl Seen {
             }
         };
         // Third-party apps receive the userid in place of the name (NOTES §3.3).
-        has(
-            "name",
-            m.name.as_deref().is_some_and(|n| n != m.userid),
-        );
+        has("name", m.name.as_deref().is_some_and(|n| n != m.userid));
         has("alias", m.alias.is_some());
         has("mobile", m.mobile.is_some());
         has("email", m.email.is_some());
@@ -125,8 +122,8 @@ pub async fn apply(job: &mut Job) -> Result<SyncDiff, SyncError> {
     let mut departments = Vec::new();
     let mut any_name = false;
     for (key, data) in store.staged(&job.id, staged::DEPARTMENT).await? {
-        let d: StagedDepartment = serde_json::from_value(data)
-            .map_err(|e| staged_error(staged::DEPARTMENT, &key, e))?;
+        let d: StagedDepartment =
+            serde_json::from_value(data).map_err(|e| staged_error(staged::DEPARTMENT, &key, e))?;
         any_name |= d.name.is_some();
         departments.push(to_department(&directory, d));
     }

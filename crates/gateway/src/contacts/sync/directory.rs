@@ -60,7 +60,9 @@ pub struct SyncDirectory {
 impl SyncDirectory {
     /// WeCom API calls with this directory's token (rate limited by the caller).
     pub fn api(&self, gateway: &Gateway) -> WecomApi {
-        gateway.client.wecom(gateway.tokens.clone(), self.token.clone())
+        gateway
+            .client
+            .wecom(gateway.tokens.clone(), self.token.clone())
     }
 }
 

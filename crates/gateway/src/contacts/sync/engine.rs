@@ -204,10 +204,11 @@ impl Job {
                 self.counts.department_names_total,
                 apply_secs,
             ),
-            "member_details" => {
-                self.clock
-                    .eta(self.counts.details_done, self.counts.details_total, apply_secs)
-            }
+            "member_details" => self.clock.eta(
+                self.counts.details_done,
+                self.counts.details_total,
+                apply_secs,
+            ),
             "apply" => Some(apply_secs),
             _ => None,
         }
@@ -391,7 +392,10 @@ impl Job {
             self.counts.member_id_pages += 1;
             self.stage(
                 staged::MEMBER_IDS,
-                vec![(key_of_page(self.checkpoint.ids.pages), to_json(&staged_page))],
+                vec![(
+                    key_of_page(self.checkpoint.ids.pages),
+                    to_json(&staged_page),
+                )],
             )
             .await?;
             self.checkpoint.ids.pages += 1;
@@ -479,8 +483,11 @@ impl Job {
                 }
             }
             DetailPath::UserGet => {
-                let userids: Vec<String> =
-                    ids.unwrap_or_default().into_iter().map(|(u, _)| u).collect();
+                let userids: Vec<String> = ids
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(u, _)| u)
+                    .collect();
                 self.counts.details_total = userids.len() as u64;
                 self.counts.details_done = self.checkpoint.details_progress.done() as u64;
                 self.enter("member_details", self.counts.details_done);
@@ -488,7 +495,7 @@ impl Job {
             }
             DetailPath::None => {
                 self.unavailable(&plan::MEMBER_FIELDS);
-                self.unavailable(&["member_department_details"]);
+                self.unavailable(&["department_order", "is_leader"]);
                 self.counts.members = ids.as_ref().map_or(0, |i| i.len() as u64);
             }
         }
@@ -663,7 +670,12 @@ impl Job {
     where
         F: FnMut(usize) -> Fut,
         Fut: Future<Output = (usize, Result<R, FetchError>)>,
-        H: FnMut(&mut Job, usize, Result<R, FetchError>, &mut Vec<(String, Value)>) -> Result<(), SyncError>,
+        H: FnMut(
+            &mut Job,
+            usize,
+            Result<R, FetchError>,
+            &mut Vec<(String, Value)>,
+        ) -> Result<(), SyncError>,
     {
         let todo = self.work_progress(which).todo(len);
         let mut results = futures_util::stream::iter(todo)
@@ -673,6 +685,9 @@ impl Job {
         let mut last_flush = Instant::now();
         while let Some((index, result)) = results.next().await {
             if let Err(FetchError::Shutdown) = &result {
+                // Keep what was fetched: the job resumes after it.
+                drop(results);
+                self.flush(which, kind, batch).await?;
                 return Err(FetchError::Shutdown.into());
             }
             handle(self, index, result, &mut batch.rows)?;

@@ -68,17 +68,15 @@ async fn latest(
     State(gateway): State<Gateway>,
     Path(name): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let job = gateway
-        .store
-        .latest_sync_job(&name)
-        .await?
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "no_sync",
-                format!("the directory `{name}` was never synced; POST /api/v1/corps/{name}/sync starts one"),
-            )
-        })?;
+    let job = gateway.store.latest_sync_job(&name).await?.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "no_sync",
+            format!(
+                "the directory `{name}` was never synced; POST /api/v1/corps/{name}/sync starts one"
+            ),
+        )
+    })?;
     Ok(Json(job_json(&gateway, &job)))
 }
 

@@ -107,9 +107,8 @@ pub async fn details(
     match job.upstream.user_get(userid).await {
         Ok(_) => Ok(DetailPath::UserGet),
         Err(e) if e.is_refusal() => {
-            job.counts.error(format!(
-                "user/get refused, member details unavailable: {e}"
-            ));
+            job.counts
+                .error(format!("user/get refused, member details unavailable: {e}"));
             Ok(DetailPath::None)
         }
         Err(FetchError::Upstream(e)) if e.kind() == Some(ErrorKind::NotFound) => {

@@ -51,7 +51,11 @@ struct Follower {
 
 fn event(job: &Value) -> Event {
     let state = job["state"].as_str().unwrap_or("running");
-    let name = if state == "running" { "progress" } else { state };
+    let name = if state == "running" {
+        "progress"
+    } else {
+        state
+    };
     Event::default().event(name).data(job.to_string())
 }
 

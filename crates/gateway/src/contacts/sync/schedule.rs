@@ -17,7 +17,12 @@ const SCHEDULE_EVERY: Duration = Duration::from_secs(60);
 
 /// Whether a directory last synced at `last_sync_ms` (or never) is due at `now_ms`, with the
 /// instance started at `started_ms`; never with an interval of 0.
-pub fn is_due(interval_minutes: u64, last_sync_ms: Option<i64>, started_ms: i64, now_ms: i64) -> bool {
+pub fn is_due(
+    interval_minutes: u64,
+    last_sync_ms: Option<i64>,
+    started_ms: i64,
+    now_ms: i64,
+) -> bool {
     if interval_minutes == 0 {
         return false;
     }
@@ -83,7 +88,10 @@ mod tests {
     fn due_after_the_interval_from_the_last_sync_or_the_start() {
         let minute = 60_000;
         assert!(!is_due(0, None, 0, 10_000 * minute), "0 = off");
-        assert!(!is_due(60, None, 0, 59 * minute), "never synced: counted from the start");
+        assert!(
+            !is_due(60, None, 0, 59 * minute),
+            "never synced: counted from the start"
+        );
         assert!(is_due(60, None, 0, 60 * minute));
         assert!(!is_due(60, Some(100 * minute), 0, 159 * minute));
         assert!(is_due(60, Some(100 * minute), 0, 160 * minute));

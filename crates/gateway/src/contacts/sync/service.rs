@@ -71,7 +71,13 @@ pub async fn start(gateway: &Gateway, name: &str) -> Result<(SyncJob, bool), Sta
         .start_sync_job(&dir.name, &service.owner)
         .await?;
     if started {
-        spawn(gateway, job.clone(), dir, Checkpoint::default(), Counts::default());
+        spawn(
+            gateway,
+            job.clone(),
+            dir,
+            Checkpoint::default(),
+            Counts::default(),
+        );
         return Ok((job, true));
     }
     if let Some(taken) = take_over(gateway, &job).await? {
@@ -202,7 +208,11 @@ async fn heartbeat(gateway: Gateway, job_id: String, row: Arc<tokio::sync::Mutex
 pub type SavedRow = Option<(String, Value, Value)>;
 
 /// Writes the outcome of a job that stopped.
-async fn finish(gateway: &Gateway, job: &mut Job, result: Result<wxgate_store::SyncDiff, SyncError>) {
+async fn finish(
+    gateway: &Gateway,
+    job: &mut Job,
+    result: Result<wxgate_store::SyncDiff, SyncError>,
+) {
     let store = &gateway.store;
     match result {
         Ok(diff) => {

@@ -280,8 +280,7 @@ mod tests {
         assert_eq!(s.extra["telephone"], "020");
         assert_eq!(s.extra["hobby"], "go");
         assert!(!s.extra.contains_key("errcode"));
-        let back: StagedMember =
-            serde_json::from_value(serde_json::to_value(&s).unwrap()).unwrap();
+        let back: StagedMember = serde_json::from_value(serde_json::to_value(&s).unwrap()).unwrap();
         assert_eq!(back, s);
         let json = serde_json::to_value(&s).unwrap();
         assert!(json.get("mobile").is_none(), "absent stays absent: {json}");
