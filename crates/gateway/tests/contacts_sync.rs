@@ -23,6 +23,7 @@ use wxgate_sim::{SimHandle, SimOptions, World};
 use wxgate_store::{Member, Store};
 
 const CORP: &str = "wwacme0000000001";
+const SUITE_ID: &str = "wwsuite000000001";
 
 /// What the simulated corp looks like and how the gateway reads it.
 #[derive(Clone)]
@@ -732,6 +733,248 @@ mod cases {
         gateway.shutdown().await.unwrap();
     }
 
+    /// A gateway that receives the simulator's callbacks: `change_contact` of acme arriving while
+    /// a real full sync runs is queued, not dropped, and applied after the sync, in order; then
+    /// the suite is installed in acme and the authorised corp's directory `crm:{corp}` is synced
+    /// through the third-party view (no names, open_userids).
+    pub async fn changes_during_a_sync_and_a_suite_corp(db: Arc<TestDb>) {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let toml = |sim_url: &str| {
+            format!(
+                r#"
+[server]
+listen = "127.0.0.1:{port}"
+public_url = "http://127.0.0.1:{port}"
+admin_keys = ["{ADMIN_KEY}"]
+
+[storage]
+url = "{db}"
+
+[upstream]
+wecom = "{sim_url}"
+wechat = "{sim_url}"
+wecom_open = "{sim_url}"
+
+[contacts]
+sync_interval_minutes = 0
+concurrency = 1
+
+[[wecom]]
+name = "acme"
+corp_id = "{CORP}"
+  [[wecom.apps]]
+  name = "acme-app"
+  agent_id = 1000002
+  secret = "acme-secret"
+  [wecom.contacts]
+  name = "acme-contacts"
+  secret = "acme-contacts-secret"
+  token = "C0ntactsT0ken"
+  encoding_aes_key = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+
+[[suites]]
+name = "crm"
+suite_id = "{SUITE_ID}"
+suite_secret = "crm-suite-secret"
+token = "hJ4kW8sQ2m"
+encoding_aes_key = "XpfKtHF4vUCsMehGAkWvj7FAc9QeWJKY40uvSwMFLZD"
+
+[[sim.corps]]
+corp = "acme"
+members = 200
+departments = 20
+seed = 5
+"#,
+                db = db.url
+            )
+        };
+        let draft = Config::from_toml_str(&toml("http://127.0.0.1:1"), |_| None).unwrap();
+        let mut world = World::from_config(&draft);
+        world.gateway_url = Some(format!("http://127.0.0.1:{port}"));
+        let sim = wxgate_sim::start(world, SimOptions::default(), "127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        let config = Config::from_toml_str(&toml(&sim.base_url), |_| None).unwrap();
+        let gateway = wxgate_gateway::start(
+            config,
+            GatewayOptions {
+                secrets: db.secrets(),
+                listen: None,
+            },
+        )
+        .await
+        .unwrap();
+        let admin = Admin::new(&gateway);
+        let store = gateway.gateway.store.clone();
+        admin.sync("acme").await;
+
+        // A slow second sync; three edits of one member arrive while it runs.
+        sim.state
+            .faults
+            .set(wxgate_sim::faults::FaultConfig {
+                latency_ms: 400,
+                paths: vec!["/cgi-bin/user/list".into()],
+                ..Default::default()
+            })
+            .unwrap();
+        let target = store.all_members("acme").await.unwrap()[0].userid.clone();
+        let job = admin.start_sync("acme").await;
+        let id = job["id"].as_str().unwrap().to_owned();
+        admin
+            .wait(&id, 30, |j| j["phase"] == "member_details")
+            .await;
+        for position in ["First", "Second", "Third"] {
+            control(
+                &sim,
+                reqwest::Method::PATCH,
+                &format!("users/{target}"),
+                json!({ "position": position }),
+            )
+            .await;
+            // One a second: the platform's CreateTime has one-second resolution, and two
+            // identical callbacks in the same second are one (deduplicated) event.
+            tokio::time::sleep(Duration::from_millis(1100)).await;
+        }
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        while store
+            .pending_contact_changes("acme", 100)
+            .await
+            .unwrap()
+            .len()
+            < 3
+        {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "changes not queued: {} received, job {:#}",
+                store
+                    .recent_contact_changes("acme", 100)
+                    .await
+                    .unwrap()
+                    .len(),
+                admin.job(&id).await
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(
+            admin.job(&id).await["state"],
+            "running",
+            "queued while the sync runs"
+        );
+        admin.finished(&id).await;
+        sim.state.faults.set(Default::default()).unwrap();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        while !store
+            .pending_contact_changes("acme", 100)
+            .await
+            .unwrap()
+            .is_empty()
+        {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "changes not applied after the sync"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let member = store.member("acme", &target).await.unwrap().unwrap();
+        assert_eq!(
+            member.position.as_deref(),
+            Some("Third"),
+            "applied in order, last wins"
+        );
+        let updates: Vec<String> = store
+            .events_after(0, 1000)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| {
+                e.event_type == "contact.member.updated" && e.data["userid"] == target.as_str()
+            })
+            .filter_map(|e| e.data["member"]["position"].as_str().map(str::to_owned))
+            .collect();
+        assert_eq!(updates, ["First", "Second", "Third"]);
+
+        // The suite, installed in acme: its directory is `crm:{corp}`.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        while store.get_suite_ticket(SUITE_ID).await.unwrap().is_none() {
+            let _ = admin
+                .http
+                .post(format!("{}/sim/suites/{SUITE_ID}/ticket", sim.base_url))
+                .send()
+                .await;
+            assert!(tokio::time::Instant::now() < deadline, "no suite ticket");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        let body: Value = admin
+            .http
+            .post(format!("{}/api/v1/suites/crm/install-url", admin.base))
+            .bearer_auth(ADMIN_KEY)
+            .json(&json!({ "redirect_uri": format!("{}/suites/crm/installed", admin.base) }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let no_redirects = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let page = no_redirects
+            .get(format!("{}&sim_corp={CORP}", body["url"].as_str().unwrap()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status().as_u16(), 302);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        while store.list_auth_corps(SUITE_ID).await.unwrap().is_empty() {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "suite not authorised"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let directory = format!("crm:{CORP}");
+        // Wait for the install's own change_contact traffic to settle, then sync.
+        let job = admin.sync(&directory).await;
+        let fields = unavailable(&job);
+        for f in ["name", "mobile", "position", "department_names"] {
+            assert!(fields.contains(&f.to_owned()), "{f} in {fields:?}");
+        }
+        assert_eq!(job["counts"]["members"], 200, "{job:#}");
+        let (sim_departments, sim_members) = sim_view(
+            &sim,
+            &VisibleRange {
+                departments: vec![ROOT_DEPARTMENT],
+                ..VisibleRange::default()
+            },
+            FieldView::ThirdParty,
+        );
+        let (departments, members) = stored(&store, &directory).await;
+        assert_eq!(departments.len(), sim_departments.len());
+        assert_eq!(members.len(), sim_members.len());
+        for m in &sim_members {
+            let s = &members[m["userid"].as_str().unwrap()];
+            assert_eq!(s.name, None);
+            assert_eq!(s.open_userid, text(&m["open_userid"]));
+            assert_eq!(s.status, m["status"].as_i64());
+        }
+        assert!(departments.values().all(|d| d.name.is_none()));
+        let synced = store
+            .events_after(0, 1000)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|e| e.event_type == "contact.synced" && e.data["directory"] == directory.as_str())
+            .expect("contact.synced for the suite corp");
+        assert_eq!(synced.app, "crm");
+        assert_eq!(synced.data["credential"], "authorised_corp");
+        gateway.shutdown().await.unwrap();
+    }
+
     /// A gateway stopped mid-sync: the job stays running with its checkpoint; a new gateway on
     /// the same database takes it over and finishes it without fetching the staged part again.
     pub async fn stopped_mid_sync_then_resumed(db: Arc<TestDb>) {
@@ -905,4 +1148,5 @@ gateway_on_both_backends!(
     stopped_mid_sync_then_resumed,
     system_busy_is_retried,
     rate_limited_sync_pauses_and_finishes,
+    changes_during_a_sync_and_a_suite_corp,
 );
