@@ -159,6 +159,7 @@ corp_id = "{CORP}"
         let (job, _) = wxgate_gateway::contacts::sync::start(&gateway, "bench")
             .await
             .expect("sync starts");
+        let mut phase = String::new();
         let job = loop {
             tokio::time::sleep(Duration::from_millis(100)).await;
             let job = gateway
@@ -167,6 +168,14 @@ corp_id = "{CORP}"
                 .await
                 .expect("job")
                 .expect("job exists");
+            if job.phase != phase {
+                phase = job.phase.clone();
+                println!(
+                    "  phase {phase} from {:.2} s (rss {:.0} MiB)",
+                    started.elapsed().as_secs_f64(),
+                    peak_rss_mib()
+                );
+            }
             if job.state != SyncJobState::Running {
                 break job;
             }

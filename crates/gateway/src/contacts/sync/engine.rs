@@ -30,6 +30,8 @@ use crate::state::Gateway;
 const FLUSH_ROWS: usize = 2_000;
 /// …or this long after the previous one.
 const FLUSH_EVERY: Duration = Duration::from_millis(500);
+/// Rows staged per store call.
+const STAGE_CHUNK: usize = 200;
 
 /// Why a sync stopped without finishing.
 #[derive(Debug, thiserror::Error)]
@@ -245,11 +247,14 @@ impl Job {
         self.publish();
     }
 
+    /// Stages `rows`, [`STAGE_CHUNK`] per call (binding many values to one SQLite statement
+    /// costs quadratic time in sqlx).
     async fn stage(&self, kind: &'static str, rows: Vec<(String, Value)>) -> Result<(), SyncError> {
-        if rows.is_empty() {
-            return Ok(());
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let chunk: Vec<(String, Value)> = rows.by_ref().take(STAGE_CHUNK).collect();
+            self.gateway.store.stage(&self.id, kind, chunk).await?;
         }
-        self.gateway.store.stage(&self.id, kind, rows).await?;
         Ok(())
     }
 
