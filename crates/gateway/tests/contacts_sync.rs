@@ -715,6 +715,9 @@ mod cases {
         ] {
             assert!(fields.contains(&f.to_owned()), "{f} in {fields:?}");
         }
+        // Each refusal is reported with the platform's errcode, not as a failure.
+        let reported = job["counts"]["errors"].to_string();
+        assert!(reported.contains("errcode 60020"), "{reported}");
         let errors = sim.state.stats.snapshot();
         assert!(errors.errors("/cgi-bin/department/list", 60020) >= 1);
         assert!(errors.errors("/cgi-bin/user/list", 60020) >= 1);
