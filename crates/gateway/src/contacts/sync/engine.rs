@@ -661,9 +661,10 @@ impl Job {
     }
 
     /// Runs `fetch` for every item of the work list not done yet, `concurrency` at a time;
-    /// `handle` turns each answer into staging rows. Every batch is staged, then marked done in
-    /// the checkpoint, then the checkpoint saved — in that order, so a saved checkpoint never
-    /// claims more than is staged.
+    /// `handle` turns each answer into staging rows. A full batch is staged in the background
+    /// while fetching goes on (one batch in flight); once staged, its items are marked done and
+    /// the checkpoint saved — in that order, so a saved checkpoint never claims more than is
+    /// staged.
     async fn run_work<R, F, Fut, H>(
         &mut self,
         which: WorkList,
@@ -687,24 +688,73 @@ impl Job {
             .map(fetch)
             .buffer_unordered(self.concurrency);
         let mut batch = Batch::default();
+        let mut inflight: Option<Staging> = None;
         let mut last_flush = Instant::now();
-        while let Some((index, result)) = results.next().await {
+        loop {
+            let step = match inflight.as_mut() {
+                Some(staging) => tokio::select! {
+                    staged = staging => Step::Staged(staged),
+                    next = results.next() => Step::Next(next),
+                },
+                None => Step::Next(results.next().await),
+            };
+            let (index, result) = match step {
+                Step::Staged(staged) => {
+                    inflight = None;
+                    self.staged(which, staged?).await?;
+                    continue;
+                }
+                Step::Next(None) => break,
+                Step::Next(Some(next)) => next,
+            };
             if let Err(FetchError::Shutdown) = &result {
                 // Keep what was fetched: the job resumes after it.
                 drop(results);
+                if let Some(staging) = inflight.take() {
+                    self.staged(which, staging.await?).await?;
+                }
                 self.flush(which, kind, batch).await?;
                 return Err(FetchError::Shutdown.into());
             }
             handle(self, index, result, &mut batch.rows)?;
             batch.done.push(index);
             if batch.rows.len() >= FLUSH_ROWS || last_flush.elapsed() >= FLUSH_EVERY {
-                self.flush(which, kind, std::mem::take(&mut batch)).await?;
+                if let Some(staging) = inflight.take() {
+                    self.staged(which, staging.await?).await?;
+                }
+                inflight = Some(self.stage_in_background(kind, std::mem::take(&mut batch)));
                 last_flush = Instant::now();
             } else {
                 self.publish();
             }
         }
+        if let Some(staging) = inflight.take() {
+            self.staged(which, staging.await?).await?;
+        }
         self.flush(which, kind, batch).await
+    }
+
+    /// Stages `batch` without holding the job; resolves to the work items it completes.
+    fn stage_in_background(&self, kind: &'static str, batch: Batch) -> Staging {
+        let store = self.gateway.store.clone();
+        let id = self.id.clone();
+        Box::pin(async move {
+            let mut rows = batch.rows.into_iter().peekable();
+            while rows.peek().is_some() {
+                let chunk: Vec<(String, Value)> = rows.by_ref().take(STAGE_CHUNK).collect();
+                store.stage(&id, kind, chunk).await?;
+            }
+            Ok(batch.done)
+        })
+    }
+
+    /// Marks staged work items done and saves the checkpoint.
+    async fn staged(&mut self, which: WorkList, done: Vec<usize>) -> Result<(), SyncError> {
+        let progress = self.work_progress(which);
+        for index in done {
+            progress.mark(index);
+        }
+        self.save().await
     }
 
     async fn flush(
@@ -717,12 +767,20 @@ impl Job {
             return Ok(());
         }
         self.stage(kind, batch.rows).await?;
-        let progress = self.work_progress(which);
-        for index in batch.done {
-            progress.mark(index);
-        }
-        self.save().await
+        self.staged(which, batch.done).await
     }
+}
+
+/// A batch being staged in the background.
+type Staging =
+    std::pin::Pin<Box<dyn Future<Output = Result<Vec<usize>, SyncError>> + Send + 'static>>;
+
+/// What the work loop woke up for.
+enum Step<R> {
+    /// The batch in flight is staged.
+    Staged(Result<Vec<usize>, SyncError>),
+    /// The next answer (`None`: every item is done).
+    Next(Option<(usize, Result<R, FetchError>)>),
 }
 
 /// `value` as JSON (our own staged types always serialise).
