@@ -30,8 +30,15 @@ use crate::state::Gateway;
 const FLUSH_ROWS: usize = 2_000;
 /// …or this long after the previous one.
 const FLUSH_EVERY: Duration = Duration::from_millis(500);
-/// Rows staged per store call.
-const STAGE_CHUNK: usize = 200;
+/// Rows staged per store call: each call is one transaction, and binding many values to one
+/// SQLite statement costs quadratic time in sqlx, so SQLite gets small chunks and PostgreSQL
+/// (one commit each) large ones.
+fn stage_chunk(store: &wxgate_store::Store) -> usize {
+    match store.backend() {
+        wxgate_store::Backend::Sqlite => 200,
+        wxgate_store::Backend::Postgres => 2_000,
+    }
+}
 
 /// Why a sync stopped without finishing.
 #[derive(Debug, thiserror::Error)]
@@ -247,12 +254,12 @@ impl Job {
         self.publish();
     }
 
-    /// Stages `rows`, [`STAGE_CHUNK`] per call (binding many values to one SQLite statement
-    /// costs quadratic time in sqlx).
+    /// Stages `rows`, [`stage_chunk`] per call.
     async fn stage(&self, kind: &'static str, rows: Vec<(String, Value)>) -> Result<(), SyncError> {
+        let size = stage_chunk(&self.gateway.store);
         let mut rows = rows.into_iter().peekable();
         while rows.peek().is_some() {
-            let chunk: Vec<(String, Value)> = rows.by_ref().take(STAGE_CHUNK).collect();
+            let chunk: Vec<(String, Value)> = rows.by_ref().take(size).collect();
             self.gateway.store.stage(&self.id, kind, chunk).await?;
         }
         Ok(())
@@ -738,10 +745,11 @@ impl Job {
     fn stage_in_background(&self, kind: &'static str, batch: Batch) -> Staging {
         let store = self.gateway.store.clone();
         let id = self.id.clone();
+        let size = stage_chunk(&store);
         Box::pin(async move {
             let mut rows = batch.rows.into_iter().peekable();
             while rows.peek().is_some() {
-                let chunk: Vec<(String, Value)> = rows.by_ref().take(STAGE_CHUNK).collect();
+                let chunk: Vec<(String, Value)> = rows.by_ref().take(size).collect();
                 store.stage(&id, kind, chunk).await?;
             }
             Ok(batch.done)
