@@ -762,3 +762,30 @@ async fn contact_changes_outside_the_authorised_range_are_not_pushed() {
     assert_eq!(xml_field(&pushed[0], "UserID"), inside.userid);
     assert_eq!(xml_field(&pushed[0], "Name"), inside.userid);
 }
+
+/// An admin edit through the control API with a suite authorised over part of the corp: the
+/// edit answers (the suite's range is judged on the directory the write already holds, not by
+/// locking it again) and the suite hears of the change on its instruction callback.
+#[tokio::test]
+async fn a_control_edit_reaches_a_partially_authorised_suite() {
+    let mut s = Suite::start().await;
+    let token = s.token().await;
+    s.install(&token, &format!("sim_corp={CORP}&sim_allow_party=1"))
+        .await;
+    s.pushes();
+    let edit = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        s.sim.http.post(s.sim.url(&format!("/sim/directory/{CORP}/users"))).json(&json!({
+            "userid": "newcomer", "name": "New Comer", "department": [1], "mobile": "13900000009"
+        }))
+        .send(),
+    )
+    .await
+    .expect("the control edit answers")
+    .unwrap();
+    assert_eq!(edit.status(), 200);
+    let pushed = s.instruction_pushes("change_contact");
+    assert_eq!(pushed.len(), 1);
+    assert_eq!(xml_field(&pushed[0], "ChangeType"), "create_user");
+    assert_eq!(xml_field(&pushed[0], "UserID"), "newcomer");
+}

@@ -198,6 +198,13 @@ pub fn parse(app: &AppEntry, target: &Target, plaintext: &str) -> Result<ParsedE
             }
         },
     };
+    if contact_change.is_some() {
+        // The platform's key (ChangeType + UserID/Id/TagId within one CreateTime second) would
+        // merge two different edits of one member made in the same second; a redelivery is the
+        // same plaintext, so its digest keeps retries deduplicated and distinct edits apart.
+        let digest = hex::encode(Sha256::digest(plaintext.as_bytes()));
+        dedup_key = format!("{dedup_key}:{}", &digest[..16]);
+    }
     if let Target::SuiteData { corp_id } = target {
         // One suite serves many corps; ids such as MsgId are only unique within a corp.
         dedup_key = format!("{corp_id}:{dedup_key}");

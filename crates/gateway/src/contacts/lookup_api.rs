@@ -168,36 +168,39 @@ async fn find_members(
         ));
     }
     let dir = directory(&gateway, &name).await?;
-    let unavailable = |field: &str| dir.unavailable_fields.iter().any(|f| f == field);
-    let members = if let Some(open_userid) = q.open_userid {
-        gateway
+    let (field, members) = if let Some(open_userid) = q.open_userid {
+        let found = gateway
             .store
             .member_by_open_userid(&name, open_userid.trim())
-            .await?
-            .into_iter()
-            .collect()
+            .await?;
+        ("open_userid", found.into_iter().collect::<Vec<_>>())
     } else if let Some(mobile) = q.mobile {
-        gateway
-            .store
-            .members_by_mobile(&name, mobile.trim())
-            .await?
+        (
+            "mobile",
+            gateway
+                .store
+                .members_by_mobile(&name, mobile.trim())
+                .await?,
+        )
     } else {
         let email = q.email.unwrap_or_default();
-        gateway.store.members_by_email(&name, email.trim()).await?
+        (
+            "email",
+            gateway.store.members_by_email(&name, email.trim()).await?,
+        )
     };
     let mut body = json!({"members": members});
     // A lookup by a field this directory cannot read finds only what an older sync stored.
-    let field = if body["members"].as_array().is_some_and(Vec::is_empty) {
-        ["mobile", "email"].into_iter().find(|f| unavailable(f))
-    } else {
-        None
-    };
-    if let Some(field) = field {
+    if members_empty(&body) && dir.unavailable_fields.iter().any(|f| f == field) {
         body["note"] = json!(format!(
             "directory `{name}` cannot read `{field}` with its credential; lookups by it find only values stored earlier"
         ));
     }
     Ok(Json(body))
+}
+
+fn members_empty(body: &Value) -> bool {
+    body["members"].as_array().is_some_and(Vec::is_empty)
 }
 
 async fn member(

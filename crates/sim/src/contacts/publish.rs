@@ -117,7 +117,9 @@ pub fn publish_changes(
         // change_contact, filtered by each install's authorised range).
         published
             .deliveries
-            .extend(crate::suite::notify_contact_change(state, corp_id, change));
+            .extend(crate::suite::notify_contact_change_in(
+                state, corp_id, after, change,
+            ));
     }
     published
 }

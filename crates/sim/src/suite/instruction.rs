@@ -3,6 +3,7 @@
 //! change_contact, pushed to [`CallbackTarget::SuiteInstruction`]. Numbers the samples send bare
 //! (`TimeStamp`, `MainDepartment`, `Gender`, `Id`, `ParentId`, `Order`, `TagId`…) stay bare.
 
+use crate::directory::model::Directory;
 use crate::directory::{DirectoryChange, VisibleRange, open_userid_for};
 use crate::push::CallbackTarget;
 use crate::state::SimState;
@@ -121,21 +122,13 @@ pub fn change_contact(suite_id: &str, corp_id: &str, change: &DirectoryChange, n
     xml.done()
 }
 
-/// Whether `change` concerns something inside the visible range a suite was granted. Things the
-/// directory no longer holds (a deleted member or department) count as visible.
-fn in_range(
-    state: &SimState,
-    corp_id: &str,
-    range: &VisibleRange,
-    change: &DirectoryChange,
-) -> bool {
+/// Whether `change` concerns something inside the visible range a suite was granted, judged on
+/// `directory` (the corp's directory after the write). Things the directory no longer holds (a
+/// deleted member or department) count as visible.
+fn in_range(directory: &Directory, range: &VisibleRange, change: &DirectoryChange) -> bool {
     if range.is_whole_corp() {
         return true;
     }
-    let Some(directory) = state.directories.get(corp_id) else {
-        return true;
-    };
-    let directory = directory.read().unwrap_or_else(|e| e.into_inner());
     let visible = directory.visible(range);
     match change {
         DirectoryChange::CreateUser { member } | DirectoryChange::UpdateUser { member, .. } => {
@@ -151,12 +144,40 @@ fn in_range(
 
 /// Pushes the third-party `change_contact` for a directory edit of `corp_id` to the instruction
 /// callback of every suite authorised (and not cancelled) in that corp whose visible range
-/// covers the change; returns the push ids. The contacts APIs call it after each successful
-/// edit, next to the self-built app push.
+/// covers the change; returns the push ids. Reads the corp's directory: do not call it while
+/// holding that directory's lock (the write path calls [`notify_contact_change_in`]).
 pub fn notify_contact_change(
     state: &SimState,
     corp_id: &str,
     change: &DirectoryChange,
+) -> Vec<u64> {
+    match state.directories.get(corp_id) {
+        Some(shared) => {
+            let directory = shared.read().unwrap_or_else(|e| e.into_inner());
+            notify_contact_change_in(state, corp_id, &directory, change)
+        }
+        None => notify_with(state, corp_id, change, |_| true),
+    }
+}
+
+/// [`notify_contact_change`] judged on `directory`, the corp's directory the caller already holds
+/// (the directory write path holds its write lock while it publishes: re-locking would deadlock).
+pub fn notify_contact_change_in(
+    state: &SimState,
+    corp_id: &str,
+    directory: &Directory,
+    change: &DirectoryChange,
+) -> Vec<u64> {
+    notify_with(state, corp_id, change, |range| {
+        in_range(directory, range, change)
+    })
+}
+
+fn notify_with(
+    state: &SimState,
+    corp_id: &str,
+    change: &DirectoryChange,
+    covers: impl Fn(&VisibleRange) -> bool,
 ) -> Vec<u64> {
     let now = state.clock.now();
     state
@@ -164,8 +185,7 @@ pub fn notify_contact_change(
         .suites_authorised_in(corp_id)
         .into_iter()
         .filter(|suite_id| {
-            super::privileges(state, suite_id, corp_id)
-                .is_some_and(|range| in_range(state, corp_id, &range, change))
+            super::privileges(state, suite_id, corp_id).is_some_and(|range| covers(&range))
         })
         .map(|suite_id| {
             let xml = change_contact(&suite_id, corp_id, change, now);

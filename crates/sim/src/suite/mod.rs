@@ -24,7 +24,7 @@ use crate::state::SimState;
 pub use auth::privileges;
 pub use control::{control_routes, push_ticket, spawn_ticket_timer};
 pub use install::pages;
-pub use instruction::notify_contact_change;
+pub use instruction::{notify_contact_change, notify_contact_change_in};
 pub use registry::SuiteRegistry;
 
 /// The suite platform APIs (WeCom, `/cgi-bin/service/…`).

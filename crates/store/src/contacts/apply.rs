@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 
 use crate::clock::now_ms;
-use crate::contacts::batch::{Arg, Stmt, in_list, multi_insert};
+use crate::contacts::batch::{Arg, Batching, Stmt, in_list, multi_insert};
 use crate::contacts::model::{Department, Member, Tag};
 use crate::error::StoreError;
 use crate::store::Store;
@@ -66,6 +66,9 @@ pub(crate) fn check_unavailable_fields(fields: &[String]) -> Result<(), StoreErr
     }
     Ok(())
 }
+
+/// Members compared per read of the stored rows.
+const COMPARE_PAGE: usize = 5_000;
 
 /// How many example ids a [`DiffPart`] keeps.
 pub const DIFF_EXAMPLES: usize = 20;
@@ -158,10 +161,12 @@ pub(crate) fn department_row(d: &Department, now: i64) -> Vec<Arg> {
 
 /// Upserts of whole department rows.
 pub(crate) fn department_upserts(
+    batching: Batching,
     rows: &[Department],
     now: i64,
 ) -> impl Iterator<Item = Stmt> + Send + '_ {
     multi_insert(
+        batching,
         DEPARTMENT_UPSERT_HEAD,
         DEPARTMENT_UPSERT_TAIL,
         10,
@@ -199,18 +204,29 @@ fn member_row(m: &Member, now: i64) -> Vec<Arg> {
 }
 
 /// Upserts of whole member rows (not their departments).
-pub(crate) fn member_upserts(rows: &[Member], now: i64) -> impl Iterator<Item = Stmt> + Send + '_ {
-    multi_insert(MEMBER_UPSERT_HEAD, MEMBER_UPSERT_TAIL, 17, rows, move |m| {
-        member_row(m, now)
-    })
+pub(crate) fn member_upserts(
+    batching: Batching,
+    rows: &[Member],
+    now: i64,
+) -> impl Iterator<Item = Stmt> + Send + '_ {
+    multi_insert(
+        batching,
+        MEMBER_UPSERT_HEAD,
+        MEMBER_UPSERT_TAIL,
+        17,
+        rows,
+        move |m| member_row(m, now),
+    )
 }
 
 /// Replaces the department rows of `members` with their `departments`.
 pub(crate) fn member_department_replacements<'a>(
+    batching: Batching,
     directory: &'a str,
     members: &'a [&'a Member],
 ) -> impl Iterator<Item = Stmt> + Send + 'a {
     let deletes = in_list(
+        batching,
         "DELETE FROM contact_member_departments WHERE directory = $1 AND userid",
         vec![Arg::from(directory)],
         members.iter().map(|m| Arg::from(&m.userid)).collect(),
@@ -224,6 +240,7 @@ pub(crate) fn member_department_replacements<'a>(
         })
         .collect();
     let inserts: Vec<Stmt> = multi_insert(
+        batching,
         "contact_member_departments (directory, userid, dept_id, is_leader, sort_order)",
         "",
         5,
@@ -340,8 +357,9 @@ fn normalise_tag(t: &mut Tag) {
 }
 
 /// Rewrites the rows of `tags` (tag and tag members).
-pub(crate) fn tag_replacements(directory: &str, tags: &[Tag]) -> Vec<Stmt> {
+pub(crate) fn tag_replacements(batching: Batching, directory: &str, tags: &[Tag]) -> Vec<Stmt> {
     let mut stmts: Vec<Stmt> = multi_insert(
+        batching,
         "contact_tags (directory, tag_id, name)",
         "ON CONFLICT (directory, tag_id) DO UPDATE SET name = excluded.name",
         3,
@@ -356,6 +374,7 @@ pub(crate) fn tag_replacements(directory: &str, tags: &[Tag]) -> Vec<Stmt> {
     )
     .collect();
     stmts.extend(in_list(
+        batching,
         "DELETE FROM contact_tag_members WHERE directory = $1 AND tag_id",
         vec![Arg::from(directory)],
         tags.iter().map(|t| Arg::from(t.tag_id)).collect(),
@@ -370,6 +389,7 @@ pub(crate) fn tag_replacements(directory: &str, tags: &[Tag]) -> Vec<Stmt> {
         })
         .collect();
     stmts.extend(multi_insert(
+        batching,
         "contact_tag_members (directory, tag_id, userid, dept_id)",
         "ON CONFLICT (directory, tag_id, userid, dept_id) DO NOTHING",
         4,
@@ -406,6 +426,7 @@ impl Store {
             )));
         }
         let unavailable: HashSet<&str> = unavailable_fields.iter().map(String::as_str).collect();
+        let batching = self.batching();
         let now = now_ms();
         let mut diff = SyncDiff::default();
 
@@ -457,13 +478,9 @@ impl Store {
             department_writes.push(d);
         }
 
-        // Members.
-        let mut stored_members: HashMap<String, Member> = self
-            .all_members(directory)
-            .await?
-            .into_iter()
-            .map(|m| (m.userid.clone(), m))
-            .collect();
+        // Members, compared a page of userids at a time so that only one page of stored
+        // members is in memory besides the input.
+        let mut still_active: HashSet<String> = self.active_userids(directory).await?;
         let mut incoming_members: BTreeMap<String, Member> = BTreeMap::new();
         for mut m in members {
             m.directory = directory.to_owned();
@@ -478,39 +495,55 @@ impl Store {
         }
         let mut member_writes: Vec<Member> = Vec::new();
         let mut department_changed: HashSet<String> = HashSet::new();
-        for (userid, mut m) in incoming_members {
-            match stored_members.remove(&userid) {
-                None => {
-                    diff.members.created.add(&userid);
-                    department_changed.insert(userid);
-                    member_writes.push(m);
-                }
-                Some(s) => {
-                    keep_unavailable_member_fields(&mut m, &s, &unavailable);
-                    if !s.active {
-                        diff.members.reactivated.add(&userid);
-                    } else if member_moved(&s, &m) {
-                        diff.members.moved.add(&userid);
-                    } else if member_fields_differ(&s, &m) {
-                        diff.members.updated.add(&userid);
-                    } else {
-                        continue;
-                    }
-                    if s.departments != m.departments {
+        let mut incoming = incoming_members.into_iter().peekable();
+        while incoming.peek().is_some() {
+            let page: Vec<(String, Member)> = incoming.by_ref().take(COMPARE_PAGE).collect();
+            let ids: Vec<&str> = page.iter().map(|(u, _)| u.as_str()).collect();
+            let mut stored: HashMap<String, Member> = self
+                .members_by_userids(directory, &ids)
+                .await?
+                .into_iter()
+                .map(|m| (m.userid.clone(), m))
+                .collect();
+            for (userid, mut m) in page {
+                still_active.remove(&userid);
+                match stored.remove(&userid) {
+                    None => {
+                        diff.members.created.add(&userid);
                         department_changed.insert(userid);
+                        member_writes.push(m);
                     }
-                    member_writes.push(m);
+                    Some(s) => {
+                        keep_unavailable_member_fields(&mut m, &s, &unavailable);
+                        if !s.active {
+                            diff.members.reactivated.add(&userid);
+                        } else if member_moved(&s, &m) {
+                            diff.members.moved.add(&userid);
+                        } else if member_fields_differ(&s, &m) {
+                            diff.members.updated.add(&userid);
+                        } else {
+                            continue;
+                        }
+                        if s.departments != m.departments {
+                            department_changed.insert(userid);
+                        }
+                        member_writes.push(m);
+                    }
                 }
             }
         }
-        let mut left: Vec<Member> = stored_members.into_values().filter(|m| m.active).collect();
-        left.sort_by(|a, b| a.userid.cmp(&b.userid));
-        for mut m in left {
-            diff.members.removed.add(&m.userid);
-            m.active = false;
-            m.left_at = Some(now);
-            member_writes.push(m);
+        // Whoever is stored as active and was not listed has left: marked, never deleted.
+        let mut left: Vec<String> = still_active.into_iter().collect();
+        left.sort();
+        for userid in &left {
+            diff.members.removed.add(userid);
         }
+        let leave_stmts = in_list(
+            batching,
+            "UPDATE contact_members SET active = 0, left_at = $1, updated_at = $1 WHERE directory = $2 AND userid",
+            vec![Arg::from(now), Arg::from(directory)],
+            left.into_iter().map(Arg::from).collect(),
+        );
         let departments_to_replace: Vec<&Member> = member_writes
             .iter()
             .filter(|m| department_changed.contains(&m.userid))
@@ -539,7 +572,7 @@ impl Store {
                 }
                 writes.push(t);
             }
-            tag_stmts = tag_replacements(directory, &writes);
+            tag_stmts = tag_replacements(batching, directory, &writes);
             let mut gone: Vec<i64> = stored_tags.into_keys().collect();
             gone.sort_unstable();
             for id in &gone {
@@ -547,11 +580,13 @@ impl Store {
             }
             let gone: Vec<Arg> = gone.into_iter().map(Arg::from).collect();
             tag_stmts.extend(in_list(
+                batching,
                 "DELETE FROM contact_tag_members WHERE directory = $1 AND tag_id",
                 vec![Arg::from(directory)],
                 gone.clone(),
             ));
             tag_stmts.extend(in_list(
+                batching,
                 "DELETE FROM contact_tags WHERE directory = $1 AND tag_id",
                 vec![Arg::from(directory)],
                 gone,
@@ -566,12 +601,14 @@ impl Store {
                 Arg::from(directory),
             ],
         );
-        let stmts = department_upserts(&department_writes, now)
-            .chain(member_upserts(&member_writes, now))
+        let stmts = department_upserts(batching, &department_writes, now)
+            .chain(member_upserts(batching, &member_writes, now))
             .chain(member_department_replacements(
+                batching,
                 directory,
                 &departments_to_replace,
             ))
+            .chain(leave_stmts)
             .chain(tag_stmts)
             .chain(std::iter::once(directory_update));
         self.run_in_tx(stmts).await?;

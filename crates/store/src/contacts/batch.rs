@@ -12,6 +12,38 @@ use crate::store::Store;
 /// Most values bound to one statement (SQLite allows 32 766, PostgreSQL 65 535).
 const MAX_BINDS: usize = 30_000;
 
+/// Most `$n` values in one SQLite statement. sqlx-sqlite resolves every named parameter by name
+/// (SQLite scans its parameter list per lookup), so binding `$n` costs n² per statement; the
+/// multi-row inserts therefore use anonymous `?` on SQLite (linear), and `$n` lists stay short.
+const MAX_NAMED_BINDS_SQLITE: usize = 500;
+
+/// How statements are cut and numbered for one backend.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Batching {
+    /// `?` placeholders (SQLite) instead of `$n` (PostgreSQL) in multi-row inserts.
+    positional: bool,
+    /// Most values in one `IN ($k, …)` statement.
+    max_list: usize,
+}
+
+impl Batching {
+    /// How many keys fit one `IN (…)` list next to `fixed` other values.
+    pub(crate) fn list_len(self, fixed: usize) -> usize {
+        self.max_list.saturating_sub(fixed).max(1)
+    }
+
+    /// PostgreSQL's way (also the default of unit tests).
+    pub(crate) const POSTGRES: Batching = Batching {
+        positional: false,
+        max_list: MAX_BINDS,
+    };
+    /// SQLite's way.
+    pub(crate) const SQLITE: Batching = Batching {
+        positional: true,
+        max_list: MAX_NAMED_BINDS_SQLITE,
+    };
+}
+
 /// One value to bind.
 #[derive(Debug, Clone)]
 pub(crate) enum Arg {
@@ -83,8 +115,8 @@ impl Stmt {
     }
 }
 
-/// `($1, $2), ($3, $4)` for `rows` rows of `cols` columns.
-fn placeholders(rows: usize, cols: usize) -> String {
+/// `($1, $2), ($3, $4)` for `rows` rows of `cols` columns (`(?, ?), (?, ?)` if `positional`).
+fn placeholders(rows: usize, cols: usize, positional: bool) -> String {
     let mut out = String::with_capacity(rows * cols * 5);
     for r in 0..rows {
         if r > 0 {
@@ -95,8 +127,12 @@ fn placeholders(rows: usize, cols: usize) -> String {
             if c > 0 {
                 out.push_str(", ");
             }
-            out.push('$');
-            out.push_str(&(r * cols + c + 1).to_string());
+            if positional {
+                out.push('?');
+            } else {
+                out.push('$');
+                out.push_str(&(r * cols + c + 1).to_string());
+            }
         }
         out.push(')');
     }
@@ -106,6 +142,7 @@ fn placeholders(rows: usize, cols: usize) -> String {
 /// `INSERT INTO {head} VALUES (…), (…) {tail}` statements for `items` (each turned into `cols`
 /// values by `row`), chunked below the bind limit. Lazy: one chunk's values exist at a time.
 pub(crate) fn multi_insert<'a, T, F>(
+    batching: Batching,
     head: &'a str,
     tail: &'a str,
     cols: usize,
@@ -120,7 +157,7 @@ where
     items.chunks(per_chunk).map(move |chunk| {
         let sql = format!(
             "INSERT INTO {head} VALUES {} {tail}",
-            placeholders(chunk.len(), cols)
+            placeholders(chunk.len(), cols, batching.positional)
         );
         Stmt::new(sql, chunk.iter().flat_map(&row).collect())
     })
@@ -128,8 +165,13 @@ where
 
 /// `{head} IN ($k, …) {tail}` statements over `keys`, chunked; `fixed` are bound first as
 /// `$1..$k-1` (e.g. the directory).
-pub(crate) fn in_list(head: &str, fixed: Vec<Arg>, keys: Vec<Arg>) -> Vec<Stmt> {
-    let per_chunk = MAX_BINDS - fixed.len();
+pub(crate) fn in_list(
+    batching: Batching,
+    head: &str,
+    fixed: Vec<Arg>,
+    keys: Vec<Arg>,
+) -> Vec<Stmt> {
+    let per_chunk = batching.list_len(fixed.len());
     let mut out = Vec::new();
     let mut keys = keys.into_iter().peekable();
     while keys.peek().is_some() {
@@ -146,6 +188,15 @@ pub(crate) fn in_list(head: &str, fixed: Vec<Arg>, keys: Vec<Arg>) -> Vec<Stmt> 
 }
 
 impl Store {
+    /// How this store's backend wants statements cut.
+    pub(crate) fn batching(&self) -> Batching {
+        if self.is_postgres() {
+            Batching::POSTGRES
+        } else {
+            Batching::SQLITE
+        }
+    }
+
     /// Runs `stmts` in order in one transaction (SQLite: `BEGIN IMMEDIATE`, so concurrent
     /// writers queue instead of failing on upgrade). Returns the rows each affected.
     pub(crate) async fn run_in_tx<I>(&self, stmts: I) -> Result<Vec<u64>, StoreError>
@@ -208,13 +259,14 @@ mod tests {
 
     #[test]
     fn placeholders_number_rows_then_columns() {
-        assert_eq!(placeholders(2, 3), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(placeholders(2, 3, false), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(placeholders(2, 2, true), "(?, ?), (?, ?)");
     }
 
     #[test]
     fn inserts_are_chunked_below_the_bind_limit() {
         let items: Vec<i64> = (0..25_000).collect();
-        let stmts: Vec<Stmt> = multi_insert("t (a, b)", "", 2, &items, |i| {
+        let stmts: Vec<Stmt> = multi_insert(Batching::POSTGRES, "t (a, b)", "", 2, &items, |i| {
             vec![Arg::from(*i), Arg::from("x")]
         })
         .collect();
@@ -227,6 +279,7 @@ mod tests {
     #[test]
     fn in_lists_bind_the_fixed_values_first() {
         let stmts = in_list(
+            Batching::POSTGRES,
             "DELETE FROM t WHERE d = $1 AND k",
             vec![Arg::from("dir")],
             vec![Arg::from("a"), Arg::from("b")],

@@ -314,8 +314,12 @@ impl Store {
         } else {
             Vec::new()
         };
-        let stmts: Vec<Stmt> = member_upserts(&written, now)
-            .chain(member_department_replacements(directory, &replaced))
+        let stmts: Vec<Stmt> = member_upserts(self.batching(), &written, now)
+            .chain(member_department_replacements(
+                self.batching(),
+                directory,
+                &replaced,
+            ))
             .collect();
         self.run_in_tx(stmts).await?;
         let [m] = written;
@@ -402,7 +406,7 @@ impl Store {
                     }
                 }
             }
-            stmts.extend(department_upserts(&led, now));
+            stmts.extend(department_upserts(self.batching(), &led, now));
             self.run_in_tx(stmts).await?;
             renamed = true;
         }
@@ -457,7 +461,7 @@ impl Store {
             Some(_) => return Ok((d, ChangeOutcome::Unchanged)),
         };
         let written = [d];
-        self.run_in_tx(department_upserts(&written, now_ms()).collect::<Vec<_>>())
+        self.run_in_tx(department_upserts(self.batching(), &written, now_ms()).collect::<Vec<_>>())
             .await?;
         let [d] = written;
         Ok((d, outcome))

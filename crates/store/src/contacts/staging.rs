@@ -29,6 +29,7 @@ impl Store {
         }
         let rows: Vec<(String, Value)> = latest.into_iter().collect();
         let stmts = multi_insert(
+            self.batching(),
             "contact_sync_staging (job_id, kind, key, data)",
             "ON CONFLICT (job_id, kind, key) DO UPDATE SET data = excluded.data",
             4,

@@ -6,7 +6,9 @@
 //!
 //! The consumer holds the lock `contacts-changes:{directory}` while it drains, so on PostgreSQL
 //! only one instance applies a directory's changes. It wakes on [`kick`] and polls every
-//! [`POLL`] as a safety net (e.g. while another instance holds the lock or a sync runs).
+//! [`POLL`] as a safety net (e.g. while another instance holds the lock or a sync runs); after
+//! [`IDLE_EXIT`] with nothing queued it ends, and the next [`kick`] starts it again, so a
+//! gateway serving many suite corps does not keep one polling task per corp.
 
 pub mod apply;
 pub mod enqueue;
@@ -24,6 +26,9 @@ use crate::state::Gateway;
 
 /// How often an idle consumer looks at its queue without being kicked.
 pub const POLL: Duration = Duration::from_secs(5);
+
+/// How long a consumer with an empty queue waits for a kick before it ends.
+pub const IDLE_EXIT: Duration = Duration::from_secs(60);
 
 /// Changes applied per read of the queue.
 const BATCH: i64 = 100;
@@ -72,12 +77,22 @@ pub fn resume(gateway: Gateway) {
 
 async fn consume(gateway: Gateway, directory: String, notify: Arc<Notify>) {
     let mut shutdown = gateway.shutdown.clone();
+    let mut idle_since = tokio::time::Instant::now();
     loop {
         if *shutdown.borrow() {
             return;
         }
-        if let Err(e) = drain(&gateway, &directory).await {
-            tracing::warn!(%directory, error = %e, "applying contact changes failed; retrying");
+        match drain(&gateway, &directory).await {
+            Ok(true) => idle_since = tokio::time::Instant::now(),
+            Ok(false) if idle_since.elapsed() >= IDLE_EXIT => {
+                retire(&gateway, &directory).await;
+                return;
+            }
+            Ok(false) => {}
+            Err(e) => {
+                idle_since = tokio::time::Instant::now();
+                tracing::warn!(%directory, error = %e, "applying contact changes failed; retrying");
+            }
         }
         tokio::select! {
             _ = notify.notified() => {}
@@ -91,28 +106,46 @@ async fn consume(gateway: Gateway, directory: String, notify: Arc<Notify>) {
     }
 }
 
+/// Ends an idle consumer: forgets it, then looks at the queue once more, so a change queued
+/// while it was ending starts a new consumer instead of waiting for the next kick.
+async fn retire(gateway: &Gateway, directory: &str) {
+    gateway
+        .contact_changes
+        .running
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .remove(directory);
+    match gateway.store.pending_contact_changes(directory, 1).await {
+        Ok(pending) if pending.is_empty() => {}
+        _ => kick(gateway, directory),
+    }
+}
+
 /// Applies the queued changes of `directory` in order until the queue is empty or a full sync of
-/// it is running.
-pub async fn drain(gateway: &Gateway, directory: &str) -> Result<(), StoreError> {
+/// it is running. Returns whether changes remain queued (a sync runs, or another instance holds
+/// the directory's lock) or were applied: either way the consumer is not idle.
+pub async fn drain(gateway: &Gateway, directory: &str) -> Result<bool, StoreError> {
     let Some(_lock) = gateway
         .store
         .try_lock(&format!("contacts-changes:{directory}"))
         .await?
     else {
-        return Ok(());
+        return Ok(true);
     };
+    let mut busy = false;
     loop {
         let pending = gateway
             .store
             .pending_contact_changes(directory, BATCH)
             .await?;
         if pending.is_empty() {
-            return Ok(());
+            return Ok(busy);
         }
+        busy = true;
         for change in pending {
             if gateway.store.running_sync_job(directory).await?.is_some() {
                 tracing::debug!(%directory, "full sync running; contact changes wait for it");
-                return Ok(());
+                return Ok(true);
             }
             match apply::apply(gateway, directory, &change).await {
                 Ok(()) => {
