@@ -838,9 +838,6 @@ seed = 5
                 json!({ "position": position }),
             )
             .await;
-            // One a second: the platform's CreateTime has one-second resolution, and two
-            // identical callbacks in the same second are one (deduplicated) event.
-            tokio::time::sleep(Duration::from_millis(1100)).await;
         }
         let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
         while store
