@@ -152,6 +152,7 @@ corp_id = "{CORP}"
     let gateway = handle.gateway.clone();
     let http = reqwest::Client::new();
     println!("rss_after_start_mib {:.1}", peak_rss_mib());
+    let mut members = 0u64;
 
     for run in ["first", "second"] {
         let before = stats(&http, sim_url).await;
@@ -201,7 +202,8 @@ corp_id = "{CORP}"
         println!("run {run}");
         println!("  wall_secs {:.2}", wall.as_secs_f64());
         println!("  peak_rss_mib {:.1}", peak_rss_mib());
-        println!("  members {}", job.counts["members"]);
+        members = job.counts["members"].as_u64().unwrap_or(0);
+        println!("  members {members}");
         println!("  departments {}", job.counts["departments"]);
         println!("  upstream_calls {total}");
         for (path, n) in &calls {
@@ -218,12 +220,6 @@ corp_id = "{CORP}"
     }
     // For comparison: reading every member with user/get (the path of a credential that may
     // not call user/list) would be one call per member.
-    let members = gateway
-        .store
-        .all_members("bench")
-        .await
-        .map(|m| m.len())
-        .unwrap_or(0);
     println!(
         "user_get_path_rate_limit_floor_secs {:.0}",
         imposed_secs(members as f64)
