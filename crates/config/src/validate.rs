@@ -24,6 +24,7 @@ pub(crate) fn validate(config: &Config) -> Vec<ConfigIssue> {
     v.accounts(config);
     v.login(config);
     v.oidc(config);
+    v.contacts(config);
     v.unique_names();
     v.issues
 }
@@ -630,6 +631,39 @@ impl Validator {
             self.issue(
                 "accounts.default_open_platform",
                 "must not be empty (default `wechat`)",
+            );
+        }
+    }
+
+    /// `[contacts]`: a usable concurrency, a role prefix that fits in a role name.
+    fn contacts(&mut self, c: &Config) {
+        let k = &c.contacts;
+        if k.concurrency == 0 || k.concurrency > crate::MAX_CONCURRENCY {
+            self.issue(
+                "contacts.concurrency",
+                format!(
+                    "must be between 1 and {}: upstream calls one sync keeps in flight (default {})",
+                    crate::MAX_CONCURRENCY,
+                    crate::DEFAULT_CONCURRENCY
+                ),
+            );
+        }
+        let prefix = &k.role_prefix;
+        if prefix.is_empty()
+            || prefix.len() > 32
+            || prefix
+                .chars()
+                .any(|ch| ch.is_whitespace() || ch.is_control())
+        {
+            self.issue(
+                "contacts.role_prefix",
+                "must be 1–32 characters without spaces (default `dept:`); roles are the prefix followed by a department path",
+            );
+        }
+        if k.rate_limited_pause_secs > 3600 {
+            self.issue(
+                "contacts.rate_limited_pause_secs",
+                "must be at most 3600 (the platform's longest block, after an hour limit)",
             );
         }
     }

@@ -675,3 +675,43 @@ fn several_problems_are_all_reported_and_displayed_one_per_line() {
         shown.contains("  - wecom[0].apps[0].agent_id: AgentId must be a positive integer (got 0)")
     );
 }
+
+#[test]
+fn contacts_defaults_and_limits() {
+    let config = Config::from_toml_str(CONTRACT, env).expect("contract loads");
+    let c = &config.contacts;
+    assert_eq!(
+        (
+            c.sync_interval_minutes,
+            c.role_prefix.as_str(),
+            c.concurrency,
+            c.sync_suite_corps,
+            c.rate_limited_pause_secs
+        ),
+        (1440, "dept:", 4, true, 60)
+    );
+    let t = format!(
+        "{CONTRACT}\n[contacts]\nsync_interval_minutes = 0\nrole_prefix = \"org/\"\nconcurrency = 8\nsync_suite_corps = false\nrate_limited_pause_secs = 5\n"
+    );
+    let config = Config::from_toml_str(&t, env).expect("valid [contacts] loads");
+    assert_eq!(config.contacts.sync_interval_minutes, 0);
+    assert_eq!(config.contacts.role_prefix, "org/");
+    assert_eq!(config.contacts.concurrency, 8);
+    assert!(!config.contacts.sync_suite_corps);
+
+    let t = format!("{CONTRACT}\n[contacts]\nconcurrency = 0\n");
+    only_issue(&t, "contacts.concurrency", &["between 1 and 32"]);
+    let t = format!("{CONTRACT}\n[contacts]\nconcurrency = 33\n");
+    only_issue(&t, "contacts.concurrency", &["between 1 and 32"]);
+    let t = format!("{CONTRACT}\n[contacts]\nrole_prefix = \"my dept\"\n");
+    only_issue(&t, "contacts.role_prefix", &["without spaces"]);
+    let t = format!("{CONTRACT}\n[contacts]\nrole_prefix = \"\"\n");
+    only_issue(&t, "contacts.role_prefix", &["1–32"]);
+    let t = format!("{CONTRACT}\n[contacts]\nrate_limited_pause_secs = 7200\n");
+    only_issue(&t, "contacts.rate_limited_pause_secs", &["at most 3600"]);
+    let t = format!("{CONTRACT}\n[contacts]\nsync_every = 5\n");
+    assert!(
+        Config::from_toml_str(&t, env).is_err(),
+        "unknown keys are refused"
+    );
+}

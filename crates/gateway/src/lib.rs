@@ -29,7 +29,7 @@
 //! | [`jssdk`] | JS-SDK signatures for pages, and the drop-in `/sdk/jssdk.js` |
 //! | [`messages`] | sending WeCom app, robot, template and subscribe messages; the send record |
 //! | [`media`] | media uploads for messages, with the content-hash media_id cache |
-//! | [`contacts`] | WeCom directory copies: incremental changes, lookups, departments as roles |
+//! | [`contacts`] | WeCom directory copies: full syncs with live progress, incremental changes, lookups, departments as roles |
 
 pub mod accounts;
 pub mod admin;

@@ -117,6 +117,7 @@ pub async fn build(
     let oidc = crate::oidc::Oidc::new(&config);
     let gateway = Gateway::new(Shared {
         oidc,
+        contacts_sync: crate::contacts::sync::SyncService::default(),
         contact_changes: crate::contacts::changes::ChangeConsumers::default(),
         jssdk_limiter,
         login,
@@ -186,6 +187,7 @@ pub async fn start(config: Config, options: GatewayOptions) -> Result<GatewayHan
     })?;
     crate::webhook::start_tasks(&gateway);
     crate::oidc::cleanup::spawn(gateway.clone());
+    crate::contacts::sync::schedule::spawn(gateway.clone());
     crate::contacts::changes::resume(gateway.clone());
     let app = router(gateway.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let mut stopped_signal = stopped;

@@ -45,6 +45,8 @@ pub struct Shared {
     pub login: crate::login::LoginService,
     /// The OpenID Connect provider's keys and rate limiters.
     pub oidc: crate::oidc::Oidc,
+    /// Contacts full syncs: this instance's id, the upstream rate limiter, live progress.
+    pub contacts_sync: crate::contacts::sync::SyncService,
     /// The consumers applying queued `change_contact`s, one per directory.
     pub contact_changes: crate::contacts::changes::ChangeConsumers,
 }

@@ -8,15 +8,15 @@
 //!
 //! | module | what it is |
 //! |---|---|
+//! | [`sync`] | full syncs: directories, fetch plans, the engine, jobs API, progress stream, schedule |
 //! | [`changes`] | incremental updates: `change_contact` callbacks queued and applied in order |
 //! | [`lookup_api`] | the lookups admin API: tree, members, leaders, members ↔ users |
 //! | [`roles`] | departments as roles in the OIDC `roles` claim |
-//!
-//! (The full sync, its jobs API and progress stream live in `sync`, added by the sync side.)
 
 pub mod changes;
 pub mod lookup_api;
 pub mod roles;
+pub mod sync;
 
 use axum::Router;
 
@@ -24,5 +24,7 @@ use crate::state::Gateway;
 
 /// Every contacts route.
 pub fn routes() -> Router<Gateway> {
-    Router::new().merge(lookup_api::routes())
+    Router::new()
+        .merge(sync::jobs_api::routes())
+        .merge(lookup_api::routes())
 }

@@ -119,6 +119,20 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
     .await
     .context("starting the gateway")?;
 
+    // One initial full sync of the demo corp, so the directory lookups have data at once.
+    if let Some(corp) = config.wecom.first() {
+        match wxgate_gateway::contacts::sync::start(&gateway.gateway, &corp.name).await {
+            Ok((job, _)) => eprintln!(
+                "wxgate dev: syncing the `{}` directory (job {}; progress: GET {}/api/v1/sync/{}/events)",
+                corp.name, job.id, gateway.base_url, job.id
+            ),
+            Err(e) => eprintln!(
+                "wxgate dev: no initial directory sync of `{}`: {e}",
+                corp.name
+            ),
+        }
+    }
+
     let member = config
         .wecom
         .first()
