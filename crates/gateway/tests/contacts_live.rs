@@ -881,6 +881,47 @@ encoding_aes_key = "XpfKtHF4vUCsMehGAkWvj7FAc9QeWJKY40uvSwMFLZD"
             )
             .await;
         assert_eq!(all["members"].as_array().unwrap().len(), members.len());
+        assert!(all["next_after"].is_null(), "one page holds them all");
+        // The same listing in pages of 7, each starting after the previous page's last userid.
+        let mut paged: Vec<String> = Vec::new();
+        let mut after = String::new();
+        loop {
+            let (status, page) = env
+                .api(
+                    &format!(
+                        "/api/v1/corps/acme/departments/1/members?recursive=true&limit=7{after}"
+                    ),
+                    true,
+                )
+                .await;
+            assert_eq!(status, 200, "{page}");
+            let got = page["members"].as_array().unwrap();
+            assert!(got.len() <= 7);
+            paged.extend(got.iter().map(|m| m["userid"].as_str().unwrap().to_owned()));
+            match page["next_after"].as_str() {
+                Some(next) => {
+                    assert_eq!(got.len(), 7, "only a full page has a next one");
+                    after = format!("&after={next}");
+                }
+                None => break,
+            }
+        }
+        let listed: Vec<String> = all["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["userid"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(paged, listed);
+        for bad in ["limit=0", "limit=10001", "limit=x"] {
+            let (status, _) = env
+                .api(
+                    &format!("/api/v1/corps/acme/departments/1/members?{bad}"),
+                    true,
+                )
+                .await;
+            assert_eq!(status, 400, "{bad}");
+        }
         let (status, _) = env
             .api("/api/v1/corps/acme/departments/abc/members", true)
             .await;

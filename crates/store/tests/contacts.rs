@@ -833,16 +833,47 @@ mod cases {
 
         let ids = |ms: Vec<Member>| ms.into_iter().map(|m| m.userid).collect::<Vec<_>>();
         assert_eq!(
-            ids(store.department_members("acme", 2, false).await.unwrap()),
+            ids(store
+                .department_members("acme", 2, false, None, None)
+                .await
+                .unwrap()),
             vec!["a"]
         );
         assert_eq!(
-            ids(store.department_members("acme", 2, true).await.unwrap()),
+            ids(store
+                .department_members("acme", 2, true, None, None)
+                .await
+                .unwrap()),
             vec!["a", "b"]
         );
         assert_eq!(
-            ids(store.department_members("acme", 1, true).await.unwrap()),
+            ids(store
+                .department_members("acme", 1, true, None, None)
+                .await
+                .unwrap()),
             vec!["a", "b", "c"]
+        );
+        // Paged: two, then the rest after the last userid, then nothing; each member still
+        // carries all its departments (read with the same selection).
+        let first = store
+            .department_members("acme", 1, true, None, Some(2))
+            .await
+            .unwrap();
+        assert!(first.iter().all(|m| !m.departments.is_empty()));
+        assert_eq!(ids(first), vec!["a", "b"]);
+        assert_eq!(
+            ids(store
+                .department_members("acme", 1, true, Some("b"), Some(2))
+                .await
+                .unwrap()),
+            vec!["c"]
+        );
+        assert!(
+            store
+                .department_members("acme", 1, true, Some("c"), Some(2))
+                .await
+                .unwrap()
+                .is_empty()
         );
         assert_eq!(
             ids(store.department_leaders("acme", 3).await.unwrap()),

@@ -85,7 +85,17 @@ async fn tree(
 struct MembersQuery {
     #[serde(default)]
     recursive: Option<bool>,
+    /// Page size: [`DEFAULT_MEMBERS_PAGE`] when absent, at most [`MAX_MEMBERS_PAGE`].
+    limit: Option<usize>,
+    /// The `next_after` of the previous page.
+    after: Option<String>,
 }
+
+/// Members per page of a department listing when the request names no `limit`.
+pub const DEFAULT_MEMBERS_PAGE: usize = 1_000;
+
+/// The largest `limit` a department listing accepts.
+pub const MAX_MEMBERS_PAGE: usize = 10_000;
 
 async fn department_members(
     _: Admin,
@@ -94,6 +104,12 @@ async fn department_members(
     Query(q): Query<MembersQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let id = dept_id(&id)?;
+    let limit = q.limit.unwrap_or(DEFAULT_MEMBERS_PAGE);
+    if !(1..=MAX_MEMBERS_PAGE).contains(&limit) {
+        return Err(ApiError::bad_request(format!(
+            "`limit` must be between 1 and {MAX_MEMBERS_PAGE}"
+        )));
+    }
     directory(&gateway, &name).await?;
     let department = gateway
         .store
@@ -101,14 +117,22 @@ async fn department_members(
         .await?
         .ok_or_else(|| unknown_department(&name, id))?;
     let recursive = q.recursive.unwrap_or(false);
-    let members = gateway
+    // One more than asked tells whether another page follows.
+    let mut members = gateway
         .store
-        .department_members(&name, id, recursive)
+        .department_members(&name, id, recursive, q.after.as_deref(), Some(limit + 1))
         .await?;
+    let next_after = if members.len() > limit {
+        members.truncate(limit);
+        members.last().map(|m| m.userid.clone())
+    } else {
+        None
+    };
     Ok(Json(json!({
         "department": department,
         "recursive": recursive,
         "members": members,
+        "next_after": next_after,
     })))
 }
 

@@ -18,9 +18,6 @@ use crate::contacts::model::{
 use crate::error::StoreError;
 use crate::store::Store;
 
-/// Above this many members, their departments are read for the whole directory at once.
-const PER_MEMBER_DEPARTMENT_READS: usize = 500;
-
 /// A department in the tree, with its member counts and children.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DepartmentNode {
@@ -56,17 +53,21 @@ const LINKED_MEMBERS: &str = "\
      WHERE i.user_id = $1 AND i.kind = 'wecom_open_user'";
 
 impl Store {
-    /// Members matching `where_sql` (on `contact_members m`), with their departments, by userid.
+    /// Members matching `where_sql` (on `contact_members m`; `$1` must be the directory), with
+    /// their departments, by userid; at most `limit` when given. `with` is an optional `WITH …`
+    /// clause the condition may use (it prefixes both statements).
     async fn members_where(
         &self,
-        directory: &str,
+        with: &str,
         where_sql: &str,
         args: &[Arg],
+        limit: Option<usize>,
     ) -> Result<Vec<Member>, StoreError> {
-        let sql = format!(
-            "SELECT {MEMBER_COLUMNS} FROM contact_members m WHERE {where_sql} ORDER BY m.userid"
-        );
-        let rows: Vec<MemberRow> = self.query_rows(&sql, args).await?;
+        let limit = limit.map(|n| format!(" LIMIT {n}")).unwrap_or_default();
+        let selected = format!("FROM contact_members m WHERE {where_sql} ORDER BY m.userid{limit}");
+        let rows: Vec<MemberRow> = self
+            .query_rows(&format!("{with}SELECT {MEMBER_COLUMNS} {selected}"), args)
+            .await?;
         let mut members = rows
             .into_iter()
             .map(MemberRow::into_member)
@@ -74,30 +75,16 @@ impl Store {
         if members.is_empty() {
             return Ok(members);
         }
-        let dept_rows: Vec<MemberDepartmentRow> = if members.len() > PER_MEMBER_DEPARTMENT_READS {
-            let wanted: HashSet<&str> = members.iter().map(|m| m.userid.as_str()).collect();
-            let all: Vec<MemberDepartmentRow> = self
-                .query_rows(
-                    "SELECT userid, dept_id, is_leader, sort_order FROM contact_member_departments WHERE directory = $1",
-                    &[Arg::from(directory)],
-                )
-                .await?;
-            all.into_iter()
-                .filter(|r| wanted.contains(r.0.as_str()))
-                .collect()
-        } else {
-            let mut args = vec![Arg::from(directory)];
-            args.extend(members.iter().map(|m| Arg::from(&m.userid)));
-            let list = (2..=args.len())
-                .map(|i| format!("${i}"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            self.query_rows(
-                &format!("SELECT userid, dept_id, is_leader, sort_order FROM contact_member_departments WHERE directory = $1 AND userid IN ({list})"),
-                &args,
+        // The same selection as a semi-join: no list of userids to bind, however many there are.
+        let dept_rows: Vec<MemberDepartmentRow> = self
+            .query_rows(
+                &format!(
+                    "{with}SELECT x.userid, x.dept_id, x.is_leader, x.sort_order FROM contact_member_departments x \
+                     WHERE x.directory = $1 AND x.userid IN (SELECT m.userid {selected})"
+                ),
+                args,
             )
-            .await?
-        };
+            .await?;
         attach_departments(&mut members, dept_rows);
         Ok(members)
     }
@@ -186,7 +173,7 @@ impl Store {
 
     /// Every member of `directory` (active or not), by userid.
     pub async fn all_members(&self, directory: &str) -> Result<Vec<Member>, StoreError> {
-        self.members_where(directory, "m.directory = $1", &[Arg::from(directory)])
+        self.members_where("", "m.directory = $1", &[Arg::from(directory)], None)
             .await
     }
 
@@ -198,9 +185,10 @@ impl Store {
     ) -> Result<Option<Member>, StoreError> {
         Ok(self
             .members_where(
-                directory,
+                "",
                 "m.directory = $1 AND m.userid = $2",
                 &[Arg::from(directory), Arg::from(userid)],
+                None,
             )
             .await?
             .into_iter()
@@ -215,9 +203,10 @@ impl Store {
     ) -> Result<Option<Member>, StoreError> {
         Ok(self
             .members_where(
-                directory,
+                "",
                 "m.directory = $1 AND m.open_userid = $2",
                 &[Arg::from(directory), Arg::from(open_userid)],
+                None,
             )
             .await?
             .into_iter()
@@ -231,9 +220,10 @@ impl Store {
         mobile: &str,
     ) -> Result<Vec<Member>, StoreError> {
         self.members_where(
-            directory,
+            "",
             "m.directory = $1 AND m.mobile = $2",
             &[Arg::from(directory), Arg::from(mobile)],
+            None,
         )
         .await
     }
@@ -246,40 +236,50 @@ impl Store {
     ) -> Result<Vec<Member>, StoreError> {
         let email = email.to_ascii_lowercase();
         self.members_where(
-            directory,
+            "",
             "m.directory = $1 AND (lower(m.email) = $2 OR lower(m.biz_mail) = $2)",
             &[Arg::from(directory), Arg::from(email)],
+            None,
         )
         .await
     }
 
     /// Active members of department `dept_id`, and with `recursive` of every active department
-    /// below it, each once, by userid.
+    /// below it, each once, by userid: a page of at most `limit` (all when `None`) whose userids
+    /// sort after `after` (from the first when `None`). The next page starts after the last
+    /// userid returned; the order is the database's order of the `userid` column.
     pub async fn department_members(
         &self,
         directory: &str,
         dept_id: i64,
         recursive: bool,
+        after: Option<&str>,
+        limit: Option<usize>,
     ) -> Result<Vec<Member>, StoreError> {
-        let ids: Vec<i64> = if recursive {
-            let departments = self.departments(directory).await?;
-            subtree(&departments, dept_id)
+        // The subtree in SQL: no list of department ids to bind for a 5 000-department corp.
+        // UNION (not UNION ALL) ends a cycle, should the stored parents ever form one.
+        let (with, in_departments) = if recursive {
+            (
+                "WITH RECURSIVE subtree(id) AS (SELECT $2 UNION SELECT d.dept_id FROM contact_departments d \
+                 JOIN subtree ON d.parent_id = subtree.id WHERE d.directory = $1 AND d.active = 1) ",
+                "md.dept_id IN (SELECT id FROM subtree)",
+            )
         } else {
-            vec![dept_id]
+            ("", "md.dept_id = $2")
         };
-        let mut args = vec![Arg::from(directory)];
-        args.extend(ids.iter().map(|id| Arg::from(*id)));
-        let list = (2..=args.len())
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
         self.members_where(
-            directory,
+            with,
             &format!(
-                "m.directory = $1 AND m.active = 1 AND EXISTS (SELECT 1 FROM contact_member_departments md \
-                 WHERE md.directory = m.directory AND md.userid = m.userid AND md.dept_id IN ({list}))"
+                "m.directory = $1 AND m.active = 1 AND m.userid > $3 AND EXISTS (SELECT 1 FROM contact_member_departments md \
+                 WHERE md.directory = m.directory AND md.userid = m.userid AND {in_departments})"
             ),
-            &args,
+            // Every userid sorts after the empty string.
+            &[
+                Arg::from(directory),
+                Arg::from(dept_id),
+                Arg::from(after.unwrap_or("")),
+            ],
+            limit,
         )
         .await
     }
@@ -307,12 +307,13 @@ impl Store {
             args.extend(named.iter().map(Arg::from));
         }
         self.members_where(
-            directory,
+            "",
             &format!(
                 "m.directory = $1 AND m.active = 1 AND (EXISTS (SELECT 1 FROM contact_member_departments md \
                  WHERE md.directory = m.directory AND md.userid = m.userid AND md.dept_id = $2 AND md.is_leader = 1){named_clause})"
             ),
             &args,
+            None,
         )
         .await
     }
@@ -540,26 +541,4 @@ impl Store {
         out.dedup();
         Ok(out)
     }
-}
-
-/// `root` and the ids of every active department below it.
-fn subtree(departments: &[Department], root: i64) -> Vec<i64> {
-    let mut children: HashMap<i64, Vec<i64>> = HashMap::new();
-    for d in departments.iter().filter(|d| d.active) {
-        children.entry(d.parent_id).or_default().push(d.dept_id);
-    }
-    let mut out = vec![root];
-    let mut seen: HashSet<i64> = HashSet::from([root]);
-    let mut i = 0;
-    while i < out.len() {
-        if let Some(kids) = children.get(&out[i]) {
-            for k in kids {
-                if seen.insert(*k) {
-                    out.push(*k);
-                }
-            }
-        }
-        i += 1;
-    }
-    out
 }
