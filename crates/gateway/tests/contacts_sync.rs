@@ -14,6 +14,7 @@ use std::time::Duration;
 use common::{ADMIN_KEY, TestDb};
 use serde_json::{Value, json};
 use wxgate_config::Config;
+use wxgate_gateway::contacts::sync::schedule;
 use wxgate_gateway::{GatewayHandle, GatewayOptions};
 use wxgate_sim::directory::{
     Directory, FieldView, GenerateOptions, ROOT_DEPARTMENT, VisibleRange, department_json,
@@ -39,6 +40,8 @@ struct Setup {
     /// acme-app's visible range.
     visible: VisibleRange,
     concurrency: usize,
+    /// `[contacts] sync_interval_minutes` (0: no scheduled syncs).
+    sync_interval_minutes: u64,
     options: SimOptions,
 }
 
@@ -52,6 +55,7 @@ impl Default for Setup {
             privacy_restricted_app: false,
             visible: VisibleRange::default(),
             concurrency: 4,
+            sync_interval_minutes: 0,
             options: SimOptions {
                 clock_speed: 0.0,
                 fault_seed: Some(7),
@@ -110,7 +114,7 @@ wecom = "{sim}"
 wechat = "{sim}"
 
 [contacts]
-sync_interval_minutes = 0
+sync_interval_minutes = {interval}
 concurrency = {concurrency}
 rate_limited_pause_secs = 1
 
@@ -125,6 +129,7 @@ corp_id = "{CORP}"
         db = db.url,
         sim = sim.base_url,
         concurrency = setup.concurrency,
+        interval = setup.sync_interval_minutes,
     );
     Config::from_toml_str(&toml, |_| None).expect("test config loads")
 }
@@ -1138,9 +1143,45 @@ seed = 5
         .await;
         gateway.shutdown().await.unwrap();
     }
+
+    /// The scheduler's decision against a real directory: not due right after start, due when
+    /// the instance started longer than the interval ago and the directory was never synced,
+    /// and not due again right after that sync.
+    pub async fn scheduled_sync_starts_when_due(db: Arc<TestDb>) {
+        let setup = Setup {
+            members: 40,
+            departments: 6,
+            sync_interval_minutes: 60,
+            ..Setup::default()
+        };
+        let sim = start_sim(&setup).await;
+        let gateway = start_gateway(&db, &sim, &setup).await;
+        let gw = &gateway.gateway;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64;
+        let hour_ago = now - 61 * 60_000;
+        assert!(
+            schedule::start_due(gw, now).await.unwrap().is_empty(),
+            "never synced, but the instance just started"
+        );
+        let started = schedule::start_due(gw, hour_ago).await.unwrap();
+        assert_eq!(started.len(), 1, "one directory, due: {started:?}");
+        let admin = Admin::new(&gateway);
+        let job = admin.finished(&started[0]).await;
+        assert_eq!(job["directory"], "acme", "{job:#}");
+        assert_eq!(diff_count(&job, "members", "created"), 40, "{job:#}");
+        assert!(
+            schedule::start_due(gw, hour_ago).await.unwrap().is_empty(),
+            "synced a moment ago: not due"
+        );
+        gateway.shutdown().await.unwrap();
+    }
 }
 
 gateway_on_both_backends!(
+    scheduled_sync_starts_when_due,
     generated_directory_synced_exactly,
     privacy_rules_keep_unavailable_fields,
     visible_range_is_the_directory,

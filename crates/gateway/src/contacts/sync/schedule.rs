@@ -57,11 +57,17 @@ pub fn spawn(gateway: Gateway) {
     });
 }
 
-/// Starts the sync of every due directory.
-async fn start_due(gateway: &Gateway, started: i64) -> Result<(), service::StartError> {
+/// Starts the full sync of every directory due at this moment, for an instance started at
+/// `started_ms` (see [`is_due`]); returns the ids of the jobs started now (a directory whose sync
+/// is already running is left to it). The background task calls it every minute.
+pub async fn start_due(
+    gateway: &Gateway,
+    started_ms: i64,
+) -> Result<Vec<String>, service::StartError> {
     let interval = gateway.config.contacts.sync_interval_minutes;
+    let mut started_jobs = Vec::new();
     if interval == 0 {
-        return Ok(());
+        return Ok(started_jobs);
     }
     let now = now_ms();
     for dir in directory::all(gateway).await? {
@@ -70,14 +76,15 @@ async fn start_due(gateway: &Gateway, started: i64) -> Result<(), service::Start
             .directory(&dir.name)
             .await?
             .and_then(|d| d.last_full_sync_at);
-        if is_due(interval, last, started, now) {
+        if is_due(interval, last, started_ms, now) {
             let (job, started_now) = service::start(gateway, &dir.name).await?;
             if started_now {
                 tracing::info!(directory = %dir.name, job = %job.id, "contacts sync: scheduled full sync started");
+                started_jobs.push(job.id);
             }
         }
     }
-    Ok(())
+    Ok(started_jobs)
 }
 
 #[cfg(test)]
