@@ -40,6 +40,11 @@ impl Batching {
         self.max_list.saturating_sub(fixed).max(1)
     }
 
+    /// Whether this backend takes array parameters (PostgreSQL).
+    pub(crate) fn arrays(self) -> bool {
+        self.arrays
+    }
+
     /// PostgreSQL's way.
     pub(crate) const POSTGRES: Batching = Batching {
         positional: false,

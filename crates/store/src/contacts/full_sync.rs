@@ -298,7 +298,7 @@ impl FullSyncApply {
         self.last_userid = Some(last.clone());
         self.members += incoming.len() as u64;
 
-        let mut stored = self.stored_members(incoming.keys()).await?;
+        let mut stored = self.stored_members(&incoming).await?;
         let diff = &mut self.diff.members;
         let mut writes: Vec<Member> = Vec::new();
         let mut departments_changed: HashSet<String> = HashSet::new();
@@ -332,60 +332,74 @@ impl FullSyncApply {
             .iter()
             .filter(|m| departments_changed.contains(&m.userid))
             .collect();
-        let stmts: Vec<Stmt> = member_upserts(self.batching, &writes, self.now)
-            .chain(member_department_replacements(
-                self.batching,
-                &self.directory,
-                &replace,
-            ))
-            .collect();
+        // Lazily: one statement's values exist at a time.
+        let stmts = member_upserts(self.batching, &writes, self.now).chain(
+            member_department_replacements(self.batching, &self.directory, &replace),
+        );
         self.tx.run(stmts).await?;
         Ok(())
     }
 
-    /// The stored members (active or not) among `userids`, with their departments, by userid.
-    async fn stored_members<'a>(
+    /// The stored members (active or not) among the page's userids, with their departments, by
+    /// userid. SQLite compares TEXT bytewise (BINARY), the order pages come in, so the page is
+    /// one range of the primary key (two short statements, prepared once); PostgreSQL's text
+    /// order is the database's collation, so there the page's userids go as one array.
+    async fn stored_members(
         &mut self,
-        userids: impl Iterator<Item = &'a String>,
+        page: &BTreeMap<String, Member>,
     ) -> Result<HashMap<String, Member>, StoreError> {
-        let keys: Vec<Arg> = userids.map(Arg::from).collect();
-        let fixed = vec![Arg::from(&self.directory)];
-        let mut members: HashMap<String, Member> = HashMap::with_capacity(keys.len());
-        let member_stmts = in_list(
-            self.batching,
-            &format!(
-                "SELECT {MEMBER_COLUMNS} FROM contact_members m WHERE m.directory = $1 AND m.userid"
-            ),
-            fixed.clone(),
-            keys.clone(),
+        let (Some(first), Some(last)) = (page.keys().next(), page.keys().next_back()) else {
+            return Ok(HashMap::new());
+        };
+        let member_sql = format!(
+            "SELECT {MEMBER_COLUMNS} FROM contact_members m WHERE m.directory = $1 AND m.userid"
         );
+        let department_sql = "SELECT userid, dept_id, is_leader, sort_order FROM contact_member_departments WHERE directory = $1 AND userid";
+        let directory = Arg::from(&self.directory);
+        let (member_stmts, department_stmts) = if self.batching.arrays() {
+            let keys: Vec<Arg> = page.keys().map(Arg::from).collect();
+            (
+                in_list(
+                    self.batching,
+                    &member_sql,
+                    vec![directory.clone()],
+                    keys.clone(),
+                ),
+                in_list(self.batching, department_sql, vec![directory], keys),
+            )
+        } else {
+            let args = vec![directory, Arg::from(first), Arg::from(last)];
+            (
+                vec![Stmt::new(
+                    format!("{member_sql} >= $2 AND m.userid <= $3"),
+                    args.clone(),
+                )],
+                vec![Stmt::new(
+                    format!("{department_sql} >= $2 AND userid <= $3"),
+                    args,
+                )],
+            )
+        };
+        let mut members: Vec<Member> = Vec::with_capacity(page.len());
         for stmt in member_stmts {
             let rows: Vec<MemberRow> = self.tx.rows(&stmt.sql, &stmt.args).await?;
             for row in rows {
                 let m = row.into_member()?;
-                members.insert(m.userid.clone(), m);
+                // A range also holds the stored members no page lists (they are leaving).
+                if page.contains_key(&m.userid) {
+                    members.push(m);
+                }
             }
         }
-        if members.is_empty() {
-            return Ok(members);
+        if !members.is_empty() {
+            let mut department_rows: Vec<MemberDepartmentRow> = Vec::new();
+            for stmt in department_stmts {
+                let rows: Vec<MemberDepartmentRow> = self.tx.rows(&stmt.sql, &stmt.args).await?;
+                department_rows.extend(rows.into_iter().filter(|r| page.contains_key(&r.0)));
+            }
+            attach_departments(&mut members, department_rows);
         }
-        let department_stmts = in_list(
-            self.batching,
-            "SELECT userid, dept_id, is_leader, sort_order FROM contact_member_departments WHERE directory = $1 AND userid",
-            fixed,
-            keys,
-        );
-        let mut department_rows: Vec<MemberDepartmentRow> = Vec::new();
-        for stmt in department_stmts {
-            department_rows.extend(
-                self.tx
-                    .rows::<MemberDepartmentRow>(&stmt.sql, &stmt.args)
-                    .await?,
-            );
-        }
-        let mut list: Vec<Member> = members.into_values().collect();
-        attach_departments(&mut list, department_rows);
-        Ok(list.into_iter().map(|m| (m.userid.clone(), m)).collect())
+        Ok(members.into_iter().map(|m| (m.userid.clone(), m)).collect())
     }
 
     async fn apply_tags(&mut self, tags: Vec<Tag>) -> Result<(), StoreError> {

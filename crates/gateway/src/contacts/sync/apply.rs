@@ -16,6 +16,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::fmt;
+use std::time::Instant;
 
 use serde::Deserialize;
 use serde::de::{IgnoredAny, MapAccess, Visitor};
@@ -251,7 +252,9 @@ pub async fn apply(job: &mut Job) -> Result<SyncDiff, SyncError> {
     let ids_only = if job.checkpoint.details == Some(DetailPath::None) {
         Some(job.staged_ids().await?)
     } else {
+        let started = Instant::now();
         let seen = fields_seen(job).await?;
+        tracing::debug!(job = %job.id, members = seen.members, elapsed_ms = started.elapsed().as_millis(), "contacts sync: member fields seen");
         job.counts
             .unavailable_fields
             .extend(seen.unavailable().into_iter().map(str::to_owned));
@@ -267,6 +270,7 @@ pub async fn apply(job: &mut Job) -> Result<SyncDiff, SyncError> {
         unavailable = ?unavailable,
         "contacts sync: applying"
     );
+    let started = Instant::now();
     let mut apply = store.begin_full_sync(&directory, &unavailable).await?;
     apply.departments(departments).await?;
     match ids_only {
@@ -308,6 +312,13 @@ pub async fn apply(job: &mut Job) -> Result<SyncDiff, SyncError> {
         apply.tags(tags).await?;
     }
     let diff = apply.finish().await?;
+    tracing::info!(
+        job = %job.id,
+        directory = %directory,
+        members = job.counts.members,
+        elapsed_ms = started.elapsed().as_millis(),
+        "contacts sync: applied"
+    );
     Ok(diff)
 }
 

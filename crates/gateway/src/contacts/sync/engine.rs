@@ -513,6 +513,8 @@ impl Job {
             }
         }
         self.checkpoint.details_done = true;
+        // Only the details phase needs to know who was staged (100 000 userids in a large corp).
+        self.members_seen = HashSet::new();
         self.save().await
     }
 
