@@ -18,6 +18,10 @@ use crate::store::{Pool, Store};
 /// Most values bound to one statement (SQLite allows 32 766, PostgreSQL 65 535).
 const MAX_BINDS: usize = 30_000;
 
+/// Most rows in one PostgreSQL `UNNEST` insert (its arrays are one parameter each, so the bind
+/// limit does not apply; a whole page of a streamed full sync goes in one round trip).
+const MAX_UNNEST_ROWS: usize = 5_000;
+
 /// Most `$n` values in one SQLite statement. sqlx-sqlite resolves every named parameter by name
 /// (SQLite scans its parameter list per lookup), so binding `$n` costs n² per statement; the
 /// multi-row inserts therefore use anonymous `?` on SQLite (linear), and `$n` lists stay short.
@@ -197,8 +201,9 @@ fn placeholders(rows: usize, cols: usize, positional: bool) -> String {
 }
 
 /// `INSERT INTO {head} … {tail}` statements for `items` (each turned into `cols` values by
-/// `row`), chunked below the bind limit. Lazy: one chunk's values exist at a time. SQLite gets
-/// `VALUES (?, …), …`; PostgreSQL `SELECT * FROM UNNEST($1::text[], …)`, one array per column.
+/// `row`). Lazy: one chunk's values exist at a time. SQLite gets `VALUES (?, …), …` chunked
+/// below the bind limit; PostgreSQL `SELECT * FROM UNNEST($1::text[], …)`, one array per
+/// column, [`MAX_UNNEST_ROWS`] rows per statement.
 pub(crate) fn multi_insert<'a, T, F>(
     batching: Batching,
     head: &'a str,
@@ -211,19 +216,29 @@ where
     T: Sync,
     F: Fn(&T) -> Vec<Arg> + Send + 'a,
 {
-    let per_chunk = (MAX_BINDS / cols).max(1);
-    items.chunks(per_chunk).map(move |chunk| {
-        let rows = chunk.iter().map(&row);
+    let per_chunk = if batching.arrays {
+        MAX_UNNEST_ROWS
+    } else {
+        (MAX_BINDS / cols).max(1)
+    };
+    items.chunks(per_chunk).flat_map(move |chunk| {
         if batching.arrays
-            && let Some(stmt) = unnest_insert(head, tail, cols, rows.clone())
+            && let Some(stmt) = unnest_insert(head, tail, cols, chunk.iter().map(&row))
         {
-            return stmt;
+            return vec![stmt];
         }
-        let sql = format!(
-            "INSERT INTO {head} VALUES {} {tail}",
-            placeholders(chunk.len(), cols, batching.positional)
-        );
-        Stmt::new(sql, rows.flatten().collect())
+        chunk
+            .chunks((MAX_BINDS / cols).max(1))
+            .map(|part| {
+                Stmt::new(
+                    format!(
+                        "INSERT INTO {head} VALUES {} {tail}",
+                        placeholders(part.len(), cols, batching.positional)
+                    ),
+                    part.iter().flat_map(&row).collect(),
+                )
+            })
+            .collect()
     })
 }
 
@@ -456,7 +471,7 @@ mod tests {
 
     #[test]
     fn postgres_inserts_bind_one_array_per_column() {
-        let items: Vec<i64> = (0..25_000).collect();
+        let items: Vec<i64> = (0..12_000).collect();
         let stmts: Vec<Stmt> = multi_insert(
             Batching::POSTGRES,
             "t (a, b, c)",
@@ -472,7 +487,7 @@ mod tests {
             },
         )
         .collect();
-        assert_eq!(stmts.len(), 3, "10 000 rows per statement");
+        assert_eq!(stmts.len(), 3, "5 000 rows per statement");
         assert_eq!(
             stmts[0].sql,
             "INSERT INTO t (a, b, c) SELECT * FROM UNNEST($1::int8[], $2::text[], $3::int8[]) ON CONFLICT DO NOTHING"
@@ -480,9 +495,9 @@ mod tests {
         assert_eq!(stmts[0].sql, stmts[2].sql, "one text, prepared once");
         match &stmts[2].args[..] {
             [Arg::Ints(a), Arg::Texts(b), Arg::Ints(c)] => {
-                assert_eq!(a.len(), 5_000);
-                assert_eq!(a[0], Some(20_000));
-                assert_eq!(b[4_999].as_deref(), Some("x24999"));
+                assert_eq!(a.len(), 2_000);
+                assert_eq!(a[0], Some(10_000));
+                assert_eq!(b[1_999].as_deref(), Some("x11999"));
                 assert!(c.iter().all(Option::is_none));
             }
             other => panic!("not three arrays: {other:?}"),
@@ -501,6 +516,28 @@ mod tests {
         })
         .collect();
         assert_eq!(stmts[0].sql, "INSERT INTO t (a) VALUES ($1), ($2) ");
+        // A fallback chunk is cut below the bind limit like SQLite's.
+        let items: Vec<i64> = (0..5_000).collect();
+        let stmts: Vec<Stmt> = multi_insert(
+            Batching::POSTGRES,
+            "t (a, b, c, d, e, f, g, h, i, j)",
+            "",
+            10,
+            &items,
+            |i| {
+                let mut row = vec![Arg::from(*i); 9];
+                row.push(if i % 2 == 0 {
+                    Arg::from(*i)
+                } else {
+                    Arg::from("odd")
+                });
+                row
+            },
+        )
+        .collect();
+        assert_eq!(stmts.len(), 2);
+        assert_eq!(stmts[0].args.len() + stmts[1].args.len(), 50_000);
+        assert!(stmts.iter().all(|s| s.args.len() <= MAX_BINDS));
     }
 
     #[test]
