@@ -9,6 +9,8 @@
 //! contacts_sync_bench sim PORT MEMBERS DEPARTMENTS   # the simulator, limits off, until killed
 //! contacts_sync_bench sync SIM_URL DB_URL            # gateway + two full syncs, report on stdout
 //! ```
+//!
+//! `RUST_LOG` (e.g. `wxgate_gateway::contacts=debug`) logs to stderr, with the apply's steps.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -38,6 +40,12 @@ fn number(s: &str) -> usize {
 }
 
 fn main() {
+    if std::env::var_os("RUST_LOG").is_some() {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let args: Vec<String> = std::env::args().skip(1).collect();
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
     match args

@@ -66,8 +66,8 @@ pub use accounts::{
 pub use apps::{AppSource, NewApp, StoredApp};
 pub use contacts::{
     ChangeOutcome, ContactDirectory, Department, DepartmentNode, DepartmentPatch, DepartmentPath,
-    DiffPart, EntityDiff, Member, MemberDepartment, MemberPatch, QueuedContactChange,
-    RenameOutcome, SyncDiff, SyncJob, SyncJobState, Tag, UNAVAILABLE_FIELDS,
+    DiffPart, EntityDiff, FullSyncApply, Member, MemberDepartment, MemberPatch,
+    QueuedContactChange, RenameOutcome, SyncDiff, SyncJob, SyncJobState, Tag, UNAVAILABLE_FIELDS,
 };
 pub use deliveries::{Delivery, DeliveryFilter, DeliveryStatus, DueDelivery, OutboxLag};
 pub use error::StoreError;

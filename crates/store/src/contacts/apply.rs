@@ -1,22 +1,26 @@
 //! A full sync's result applied as a diff: what the directory holds now versus what is stored.
 //!
-//! The input is the complete directory in any order (a child department before its parent is
-//! fine: nothing is written until everything is compared, and parents are plain ids). Every row
-//! is compared with its stored version and only what differs is written, in one transaction, so
-//! applying the same input twice gives an empty diff the second time. Members absent from the
-//! input are marked inactive (`left_at`), never deleted, and the identities linked to them are
-//! untouched; absent departments likewise (`removed_at`). Fields the credential cannot read
-//! (`unavailable_fields`, see [`UNAVAILABLE_FIELDS`]) keep their stored values.
+//! The input is the complete directory (a child department before its parent is fine: parents
+//! are plain ids). Every row is compared with its stored version and only what differs is
+//! written, in one transaction, so applying the same input twice gives an empty diff the second
+//! time. Members absent from the input are marked inactive (`left_at`), never deleted, and the
+//! identities linked to them are untouched; absent departments likewise (`removed_at`). Fields
+//! the credential cannot read (`unavailable_fields`, see [`UNAVAILABLE_FIELDS`]) keep their
+//! stored values.
 //!
 //! Each changed row is counted once, in the first category that fits: created, reactivated
 //! (was inactive), moved (member: set of departments changed; department: parent changed),
 //! updated (anything else), removed.
+//!
+//! This module holds the diff, the comparison rules and the statements that write a change; the
+//! apply itself is streamed ([`crate::contacts::full_sync`]: members in pages, one transaction).
+//! [`Store::apply_full_sync`] is that apply with everything in memory, for small directories and
+//! tests.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::clock::now_ms;
 use crate::contacts::batch::{Arg, Batching, Stmt, in_list, multi_insert};
 use crate::contacts::model::{Department, Member, Tag};
 use crate::error::StoreError;
@@ -67,7 +71,7 @@ pub(crate) fn check_unavailable_fields(fields: &[String]) -> Result<(), StoreErr
     Ok(())
 }
 
-/// Members compared per read of the stored rows.
+/// Members per page when [`Store::apply_full_sync`] streams its input.
 const COMPARE_PAGE: usize = 5_000;
 
 /// How many example ids a [`DiffPart`] keeps.
@@ -266,7 +270,11 @@ pub(crate) fn normalise_departments(m: &mut Member) {
 }
 
 /// Keeps the stored values of the fields the credential cannot read.
-fn keep_unavailable_member_fields(m: &mut Member, stored: &Member, unavailable: &HashSet<&str>) {
+pub(crate) fn keep_unavailable_member_fields(
+    m: &mut Member,
+    stored: &Member,
+    unavailable: &HashSet<&str>,
+) {
     macro_rules! keep {
         ($($field:ident),*) => {
             $(if unavailable.contains(stringify!($field)) {
@@ -304,7 +312,8 @@ fn keep_unavailable_member_fields(m: &mut Member, stored: &Member, unavailable: 
     }
 }
 
-fn keep_unavailable_department_fields(
+/// Keeps the stored name and leaders of a department when the credential cannot read them.
+pub(crate) fn keep_unavailable_department_fields(
     d: &mut Department,
     stored: &Department,
     unavailable: &HashSet<&str>,
@@ -341,6 +350,7 @@ pub(crate) fn member_moved(a: &Member, b: &Member) -> bool {
     ids(a) != ids(b)
 }
 
+/// Whether two departments differ in anything but their directory and activity.
 pub(crate) fn department_fields_differ(a: &Department, b: &Department) -> bool {
     a.parent_id != b.parent_id
         || a.name != b.name
@@ -349,7 +359,8 @@ pub(crate) fn department_fields_differ(a: &Department, b: &Department) -> bool {
         || a.leaders != b.leaders
 }
 
-fn normalise_tag(t: &mut Tag) {
+/// Sorts a tag's userids and department ids and drops duplicates.
+pub(crate) fn normalise_tag(t: &mut Tag) {
     t.userids.sort();
     t.userids.dedup();
     t.dept_ids.sort_unstable();
@@ -406,11 +417,58 @@ pub(crate) fn tag_replacements(batching: Batching, directory: &str, tags: &[Tag]
     stmts
 }
 
+/// The tag rows to write for `incoming` tags against `stored` ones (normalised), counting the
+/// changes in `diff`: created, updated (name or what it tags), removed (deleted with its rows).
+pub(crate) fn tag_changes(
+    batching: Batching,
+    directory: &str,
+    mut stored: HashMap<i64, Tag>,
+    tags: Vec<Tag>,
+    diff: &mut EntityDiff,
+) -> Vec<Stmt> {
+    let mut incoming: BTreeMap<i64, Tag> = BTreeMap::new();
+    for mut t in tags {
+        normalise_tag(&mut t);
+        incoming.insert(t.tag_id, t);
+    }
+    let mut writes = Vec::new();
+    for (id, t) in incoming {
+        match stored.remove(&id) {
+            None => diff.created.add(id),
+            Some(s) if s != t => diff.updated.add(id),
+            Some(_) => continue,
+        }
+        writes.push(t);
+    }
+    let mut stmts = tag_replacements(batching, directory, &writes);
+    let mut gone: Vec<i64> = stored.into_keys().collect();
+    gone.sort_unstable();
+    for id in &gone {
+        diff.removed.add(id);
+    }
+    let gone: Vec<Arg> = gone.into_iter().map(Arg::from).collect();
+    stmts.extend(in_list(
+        batching,
+        "DELETE FROM contact_tag_members WHERE directory = $1 AND tag_id",
+        vec![Arg::from(directory)],
+        gone.clone(),
+    ));
+    stmts.extend(in_list(
+        batching,
+        "DELETE FROM contact_tags WHERE directory = $1 AND tag_id",
+        vec![Arg::from(directory)],
+        gone,
+    ));
+    stmts
+}
+
 impl Store {
-    /// Applies a full sync of `directory` (which must exist, see [`Store::upsert_directory`]):
-    /// the complete list of departments and members (and tags, when the sync read them; `None`
-    /// leaves tags alone), in any order. Writes only what differs, in one transaction, and
-    /// records `unavailable_fields` and the sync time on the directory. See the module docs.
+    /// Applies a full sync of `directory` (which must exist, see [`Store::upsert_directory`])
+    /// held in memory: the complete list of departments and members (and tags, when the sync
+    /// read them; `None` leaves tags alone), in any order, a member listed twice merged. The
+    /// streamed apply ([`Store::begin_full_sync`]) with the members sorted and paged here: writes
+    /// only what differs, in one transaction, and records `unavailable_fields` and the sync time
+    /// on the directory. See the module docs.
     pub async fn apply_full_sync(
         &self,
         directory: &str,
@@ -419,199 +477,24 @@ impl Store {
         tags: Option<Vec<Tag>>,
         unavailable_fields: &[String],
     ) -> Result<SyncDiff, StoreError> {
-        check_unavailable_fields(unavailable_fields)?;
-        if self.directory(directory).await?.is_none() {
-            return Err(StoreError::NotFound(format!(
-                "directory {directory}; create it with upsert_directory before applying a sync"
-            )));
-        }
-        let unavailable: HashSet<&str> = unavailable_fields.iter().map(String::as_str).collect();
-        let batching = self.batching();
-        let now = now_ms();
-        let mut diff = SyncDiff::default();
-
-        // Departments.
-        let mut stored_departments: HashMap<i64, Department> = self
-            .departments(directory)
-            .await?
-            .into_iter()
-            .map(|d| (d.dept_id, d))
-            .collect();
-        let mut incoming_departments: BTreeMap<i64, Department> = BTreeMap::new();
-        for mut d in departments {
-            d.directory = directory.to_owned();
-            d.active = true;
-            d.removed_at = None;
-            incoming_departments.insert(d.dept_id, d);
-        }
-        let mut department_writes = Vec::new();
-        for (id, mut d) in incoming_departments {
-            match stored_departments.remove(&id) {
-                None => {
-                    diff.departments.created.add(id);
-                    department_writes.push(d);
-                }
-                Some(s) => {
-                    keep_unavailable_department_fields(&mut d, &s, &unavailable);
-                    if !s.active {
-                        diff.departments.reactivated.add(id);
-                    } else if s.parent_id != d.parent_id {
-                        diff.departments.moved.add(id);
-                    } else if department_fields_differ(&s, &d) {
-                        diff.departments.updated.add(id);
-                    } else {
-                        continue;
-                    }
-                    department_writes.push(d);
-                }
+        let mut apply = self.begin_full_sync(directory, unavailable_fields).await?;
+        apply.departments(departments).await?;
+        // Sorted by userid, a member's listings side by side (one page holds them all).
+        let mut members = members;
+        members.sort_by(|a, b| a.userid.cmp(&b.userid));
+        let mut members = members.into_iter().peekable();
+        while members.peek().is_some() {
+            let mut page: Vec<Member> = members.by_ref().take(COMPARE_PAGE).collect();
+            while let (Some(last), Some(next)) = (page.last(), members.peek())
+                && last.userid == next.userid
+            {
+                page.extend(members.next());
             }
+            apply.members(page).await?;
         }
-        let mut gone: Vec<Department> = stored_departments
-            .into_values()
-            .filter(|d| d.active)
-            .collect();
-        gone.sort_by_key(|d| d.dept_id);
-        for mut d in gone {
-            diff.departments.removed.add(d.dept_id);
-            d.active = false;
-            d.removed_at = Some(now);
-            department_writes.push(d);
-        }
-
-        // Members, compared a page of userids at a time so that only one page of stored
-        // members is in memory besides the input.
-        let mut still_active: HashSet<String> = self.active_userids(directory).await?;
-        let mut incoming_members: BTreeMap<String, Member> = BTreeMap::new();
-        for mut m in members {
-            m.directory = directory.to_owned();
-            m.active = true;
-            m.left_at = None;
-            if let Some(earlier) = incoming_members.remove(&m.userid) {
-                // The same member listed twice (once per department): one member, all departments.
-                m.departments.extend(earlier.departments);
-            }
-            normalise_departments(&mut m);
-            incoming_members.insert(m.userid.clone(), m);
-        }
-        let mut member_writes: Vec<Member> = Vec::new();
-        let mut department_changed: HashSet<String> = HashSet::new();
-        let mut incoming = incoming_members.into_iter().peekable();
-        while incoming.peek().is_some() {
-            let page: Vec<(String, Member)> = incoming.by_ref().take(COMPARE_PAGE).collect();
-            let ids: Vec<&str> = page.iter().map(|(u, _)| u.as_str()).collect();
-            let mut stored: HashMap<String, Member> = self
-                .members_by_userids(directory, &ids)
-                .await?
-                .into_iter()
-                .map(|m| (m.userid.clone(), m))
-                .collect();
-            for (userid, mut m) in page {
-                still_active.remove(&userid);
-                match stored.remove(&userid) {
-                    None => {
-                        diff.members.created.add(&userid);
-                        department_changed.insert(userid);
-                        member_writes.push(m);
-                    }
-                    Some(s) => {
-                        keep_unavailable_member_fields(&mut m, &s, &unavailable);
-                        if !s.active {
-                            diff.members.reactivated.add(&userid);
-                        } else if member_moved(&s, &m) {
-                            diff.members.moved.add(&userid);
-                        } else if member_fields_differ(&s, &m) {
-                            diff.members.updated.add(&userid);
-                        } else {
-                            continue;
-                        }
-                        if s.departments != m.departments {
-                            department_changed.insert(userid);
-                        }
-                        member_writes.push(m);
-                    }
-                }
-            }
-        }
-        // Whoever is stored as active and was not listed has left: marked, never deleted.
-        let mut left: Vec<String> = still_active.into_iter().collect();
-        left.sort();
-        for userid in &left {
-            diff.members.removed.add(userid);
-        }
-        let leave_stmts = in_list(
-            batching,
-            "UPDATE contact_members SET active = 0, left_at = $1, updated_at = $1 WHERE directory = $2 AND userid",
-            vec![Arg::from(now), Arg::from(directory)],
-            left.into_iter().map(Arg::from).collect(),
-        );
-        let departments_to_replace: Vec<&Member> = member_writes
-            .iter()
-            .filter(|m| department_changed.contains(&m.userid))
-            .collect();
-
-        // Tags.
-        let mut tag_stmts = Vec::new();
         if let Some(tags) = tags {
-            let mut stored_tags: HashMap<i64, Tag> = self
-                .tags(directory)
-                .await?
-                .into_iter()
-                .map(|t| (t.tag_id, t))
-                .collect();
-            let mut incoming: BTreeMap<i64, Tag> = BTreeMap::new();
-            for mut t in tags {
-                normalise_tag(&mut t);
-                incoming.insert(t.tag_id, t);
-            }
-            let mut writes = Vec::new();
-            for (id, t) in incoming {
-                match stored_tags.remove(&id) {
-                    None => diff.tags.created.add(id),
-                    Some(s) if s != t => diff.tags.updated.add(id),
-                    Some(_) => continue,
-                }
-                writes.push(t);
-            }
-            tag_stmts = tag_replacements(batching, directory, &writes);
-            let mut gone: Vec<i64> = stored_tags.into_keys().collect();
-            gone.sort_unstable();
-            for id in &gone {
-                diff.tags.removed.add(id);
-            }
-            let gone: Vec<Arg> = gone.into_iter().map(Arg::from).collect();
-            tag_stmts.extend(in_list(
-                batching,
-                "DELETE FROM contact_tag_members WHERE directory = $1 AND tag_id",
-                vec![Arg::from(directory)],
-                gone.clone(),
-            ));
-            tag_stmts.extend(in_list(
-                batching,
-                "DELETE FROM contact_tags WHERE directory = $1 AND tag_id",
-                vec![Arg::from(directory)],
-                gone,
-            ));
+            apply.tags(tags).await?;
         }
-
-        let directory_update = Stmt::new(
-            "UPDATE contact_directories SET unavailable_fields = $1, last_full_sync_at = $2, updated_at = $2 WHERE name = $3",
-            vec![
-                Arg::from(serde_json::Value::from(unavailable_fields.to_vec()).to_string()),
-                Arg::from(now),
-                Arg::from(directory),
-            ],
-        );
-        let stmts = department_upserts(batching, &department_writes, now)
-            .chain(member_upserts(batching, &member_writes, now))
-            .chain(member_department_replacements(
-                batching,
-                directory,
-                &departments_to_replace,
-            ))
-            .chain(leave_stmts)
-            .chain(tag_stmts)
-            .chain(std::iter::once(directory_update));
-        self.run_in_tx(stmts).await?;
-        Ok(diff)
+        apply.finish().await
     }
 }

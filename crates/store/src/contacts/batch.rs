@@ -1,16 +1,26 @@
 //! Writes planned as plain statements, then run in one transaction on either backend.
 //!
 //! The contacts appliers read what is stored, decide in Rust what changes, and hand the result
-//! here as a list of [`Stmt`]s: SQL with `$n` placeholders and the values to bind. Multi-row
-//! `INSERT … VALUES` statements are chunked below both backends' bind limits, so a 100 000-member
-//! directory is written in a few hundred round trips, not 100 000.
+//! here as a list of [`Stmt`]s: SQL with placeholders and the values to bind. Bulk writes take
+//! each backend's fast path: on SQLite multi-row `INSERT … VALUES (?, …), …` chunked below the
+//! bind limit, on PostgreSQL `INSERT … SELECT * FROM UNNEST($1::text[], $2::int8[], …)` with one
+//! array per column (a constant statement text, prepared once, however many rows) and
+//! `… = ANY($k)` instead of long `IN` lists. A 100 000-member directory is written in a few
+//! hundred round trips, not 100 000.
 
-use crate::backend::on_pool;
+use sqlx::postgres::{PgArguments, Postgres};
+use sqlx::sqlite::{Sqlite, SqliteArguments};
+
+use crate::contacts::tx::Tx;
 use crate::error::StoreError;
-use crate::store::Store;
+use crate::store::{Pool, Store};
 
 /// Most values bound to one statement (SQLite allows 32 766, PostgreSQL 65 535).
 const MAX_BINDS: usize = 30_000;
+
+/// Most rows in one PostgreSQL `UNNEST` insert (its arrays are one parameter each, so the bind
+/// limit does not apply; a whole page of a streamed full sync goes in one round trip).
+const MAX_UNNEST_ROWS: usize = 5_000;
 
 /// Most `$n` values in one SQLite statement. sqlx-sqlite resolves every named parameter by name
 /// (SQLite scans its parameter list per lookup), so binding `$n` costs n² per statement; the
@@ -22,6 +32,8 @@ const MAX_NAMED_BINDS_SQLITE: usize = 500;
 pub(crate) struct Batching {
     /// `?` placeholders (SQLite) instead of `$n` (PostgreSQL) in multi-row inserts.
     positional: bool,
+    /// Array parameters (PostgreSQL): `UNNEST` inserts and `= ANY($k)` lists.
+    arrays: bool,
     /// Most values in one `IN ($k, …)` statement.
     max_list: usize,
 }
@@ -32,14 +44,21 @@ impl Batching {
         self.max_list.saturating_sub(fixed).max(1)
     }
 
-    /// PostgreSQL's way (also the default of unit tests).
+    /// Whether this backend takes array parameters (PostgreSQL).
+    pub(crate) fn arrays(self) -> bool {
+        self.arrays
+    }
+
+    /// PostgreSQL's way.
     pub(crate) const POSTGRES: Batching = Batching {
         positional: false,
+        arrays: true,
         max_list: MAX_BINDS,
     };
     /// SQLite's way.
     pub(crate) const SQLITE: Batching = Batching {
         positional: true,
+        arrays: false,
         max_list: MAX_NAMED_BINDS_SQLITE,
     };
 }
@@ -49,6 +68,48 @@ impl Batching {
 pub(crate) enum Arg {
     Text(Option<String>),
     Int(Option<i64>),
+    /// A `text[]` (PostgreSQL only).
+    Texts(Vec<Option<String>>),
+    /// An `int8[]` (PostgreSQL only).
+    Ints(Vec<Option<i64>>),
+}
+
+impl Arg {
+    /// One array of `values` when they are all texts or all integers (`values` back otherwise).
+    fn array_of(values: Vec<Arg>) -> Result<Arg, Vec<Arg>> {
+        if !values.is_empty() && values.iter().all(|v| matches!(v, Arg::Int(_))) {
+            Ok(Arg::Ints(
+                values
+                    .into_iter()
+                    .filter_map(|v| match v {
+                        Arg::Int(v) => Some(v),
+                        _ => None,
+                    })
+                    .collect(),
+            ))
+        } else if values.iter().all(|v| matches!(v, Arg::Text(_))) {
+            Ok(Arg::Texts(
+                values
+                    .into_iter()
+                    .filter_map(|v| match v {
+                        Arg::Text(v) => Some(v),
+                        _ => None,
+                    })
+                    .collect(),
+            ))
+        } else {
+            Err(values)
+        }
+    }
+
+    /// The PostgreSQL array type of a column of these values.
+    fn pg_array_type(&self) -> Option<&'static str> {
+        match self {
+            Arg::Text(_) => Some("text[]"),
+            Arg::Int(_) => Some("int8[]"),
+            Arg::Texts(_) | Arg::Ints(_) => None,
+        }
+    }
 }
 
 impl From<&str> for Arg {
@@ -139,8 +200,10 @@ fn placeholders(rows: usize, cols: usize, positional: bool) -> String {
     out
 }
 
-/// `INSERT INTO {head} VALUES (…), (…) {tail}` statements for `items` (each turned into `cols`
-/// values by `row`), chunked below the bind limit. Lazy: one chunk's values exist at a time.
+/// `INSERT INTO {head} … {tail}` statements for `items` (each turned into `cols` values by
+/// `row`). Lazy: one chunk's values exist at a time. SQLite gets `VALUES (?, …), …` chunked
+/// below the bind limit; PostgreSQL `SELECT * FROM UNNEST($1::text[], …)`, one array per
+/// column, [`MAX_UNNEST_ROWS`] rows per statement.
 pub(crate) fn multi_insert<'a, T, F>(
     batching: Batching,
     head: &'a str,
@@ -153,24 +216,99 @@ where
     T: Sync,
     F: Fn(&T) -> Vec<Arg> + Send + 'a,
 {
-    let per_chunk = (MAX_BINDS / cols).max(1);
-    items.chunks(per_chunk).map(move |chunk| {
-        let sql = format!(
-            "INSERT INTO {head} VALUES {} {tail}",
-            placeholders(chunk.len(), cols, batching.positional)
-        );
-        Stmt::new(sql, chunk.iter().flat_map(&row).collect())
+    let per_chunk = if batching.arrays {
+        MAX_UNNEST_ROWS
+    } else {
+        (MAX_BINDS / cols).max(1)
+    };
+    items.chunks(per_chunk).flat_map(move |chunk| {
+        if batching.arrays
+            && let Some(stmt) = unnest_insert(head, tail, cols, chunk.iter().map(&row))
+        {
+            return vec![stmt];
+        }
+        chunk
+            .chunks((MAX_BINDS / cols).max(1))
+            .map(|part| {
+                Stmt::new(
+                    format!(
+                        "INSERT INTO {head} VALUES {} {tail}",
+                        placeholders(part.len(), cols, batching.positional)
+                    ),
+                    part.iter().flat_map(&row).collect(),
+                )
+            })
+            .collect()
     })
 }
 
-/// `{head} IN ($k, …) {tail}` statements over `keys`, chunked; `fixed` are bound first as
-/// `$1..$k-1` (e.g. the directory).
+/// `INSERT INTO {head} SELECT * FROM UNNEST($1::text[], …) {tail}`: the rows turned into one
+/// array per column, typed by the first row. `None` when there are no rows or a column mixes
+/// texts and integers (the caller then writes `VALUES`).
+fn unnest_insert(
+    head: &str,
+    tail: &str,
+    cols: usize,
+    mut rows: impl Iterator<Item = Vec<Arg>>,
+) -> Option<Stmt> {
+    let first = rows.next()?;
+    if first.len() != cols {
+        return None;
+    }
+    let types: Vec<&str> = first
+        .iter()
+        .map(Arg::pg_array_type)
+        .collect::<Option<_>>()?;
+    let mut columns: Vec<Vec<Arg>> = first.into_iter().map(|a| vec![a]).collect();
+    for r in rows {
+        if r.len() != cols {
+            return None;
+        }
+        for (column, value) in columns.iter_mut().zip(r) {
+            column.push(value);
+        }
+    }
+    let args = columns
+        .into_iter()
+        .map(|c| Arg::array_of(c).ok())
+        .collect::<Option<Vec<_>>>()?;
+    let list = types
+        .iter()
+        .enumerate()
+        .map(|(i, t)| format!("${}::{t}", i + 1))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Some(Stmt::new(
+        format!("INSERT INTO {head} SELECT * FROM UNNEST({list}) {tail}"),
+        args,
+    ))
+}
+
+/// `{head} IN ($k, …)` statements over `keys`, chunked; `fixed` are bound first as
+/// `$1..$k-1` (e.g. the directory). On PostgreSQL one `{head} = ANY($k)` with the keys as one
+/// array (when they are all texts or all integers).
 pub(crate) fn in_list(
     batching: Batching,
     head: &str,
     fixed: Vec<Arg>,
     keys: Vec<Arg>,
 ) -> Vec<Stmt> {
+    if keys.is_empty() {
+        return Vec::new();
+    }
+    let keys = if batching.arrays {
+        match Arg::array_of(keys) {
+            Ok(array) => {
+                let k = fixed.len() + 1;
+                let mut args = fixed;
+                args.push(array);
+                return vec![Stmt::new(format!("{head} = ANY(${k})"), args)];
+            }
+            Err(keys) => keys,
+        }
+    } else {
+        keys
+    };
     let per_chunk = batching.list_len(fixed.len());
     let mut out = Vec::new();
     let mut keys = keys.into_iter().peekable();
@@ -185,6 +323,65 @@ pub(crate) fn in_list(
         out.push(Stmt::new(format!("{head} IN ({list})"), args));
     }
     out
+}
+
+/// Binds `args` in order to a SQLite query (`q` is a `Query` or `QueryAs`); an array is a bug
+/// (they are only planned for PostgreSQL) and returns an error from the enclosing function.
+macro_rules! bind_sqlite {
+    ($q:expr, $args:expr) => {{
+        let mut q = $q;
+        for arg in $args {
+            q = match arg {
+                $crate::contacts::batch::Arg::Text(v) => q.bind(v.as_deref()),
+                $crate::contacts::batch::Arg::Int(v) => q.bind(*v),
+                $crate::contacts::batch::Arg::Texts(_) | $crate::contacts::batch::Arg::Ints(_) => {
+                    return Err($crate::error::StoreError::Conflict(
+                        "an array parameter was planned for SQLite (a wxgate bug; please report it)"
+                            .into(),
+                    ));
+                }
+            };
+        }
+        q
+    }};
+}
+
+/// Binds `args` in order to a PostgreSQL query (`q` is a `Query` or `QueryAs`).
+macro_rules! bind_postgres {
+    ($q:expr, $args:expr) => {{
+        let mut q = $q;
+        for arg in $args {
+            q = match arg {
+                $crate::contacts::batch::Arg::Text(v) => q.bind(v.as_deref()),
+                $crate::contacts::batch::Arg::Int(v) => q.bind(*v),
+                $crate::contacts::batch::Arg::Texts(v) => q.bind(v.as_slice()),
+                $crate::contacts::batch::Arg::Ints(v) => q.bind(v.as_slice()),
+            };
+        }
+        q
+    }};
+}
+
+pub(crate) use {bind_postgres, bind_sqlite};
+
+/// A SQLite statement with its values bound. Bulk statements are one-offs: they stay out of the
+/// prepared-statement cache.
+pub(crate) fn sqlite_query(
+    stmt: &Stmt,
+) -> Result<sqlx::query::Query<'_, Sqlite, SqliteArguments>, StoreError> {
+    Ok(bind_sqlite!(
+        sqlx::query(sqlx::AssertSqlSafe(stmt.sql.as_str())).persistent(stmt.args.len() <= 64),
+        &stmt.args
+    ))
+}
+
+/// A PostgreSQL statement with its values bound (array statements have few parameters and a
+/// constant text, so they are prepared once and cached).
+pub(crate) fn postgres_query(stmt: &Stmt) -> sqlx::query::Query<'_, Postgres, PgArguments> {
+    bind_postgres!(
+        sqlx::query(sqlx::AssertSqlSafe(stmt.sql.as_str())).persistent(stmt.args.len() <= 64),
+        &stmt.args
+    )
 }
 
 impl Store {
@@ -208,29 +405,12 @@ impl Store {
         if stmts.peek().is_none() {
             return Ok(Vec::new());
         }
-        let is_pg = self.is_postgres();
-        let mut affected = Vec::new();
-        on_pool!(self, pool => {
-            let mut tx = if is_pg { pool.begin().await? } else { pool.begin_with("BEGIN IMMEDIATE").await? };
-            for stmt in stmts.by_ref() {
-                // Bulk statements are one-offs: do not fill the prepared-statement cache with them.
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(stmt.sql.as_str()))
-                    .persistent(stmt.args.len() <= 64);
-                for arg in &stmt.args {
-                    q = match arg {
-                        Arg::Text(v) => q.bind(v.as_deref()),
-                        Arg::Int(v) => q.bind(*v),
-                    };
-                }
-                affected.push(q.execute(&mut *tx).await?.rows_affected());
-            }
-            tx.commit().await?;
-        });
+        let mut tx = Tx::begin(self).await?;
+        let affected = tx.run(stmts).await?;
+        tx.commit().await?;
         Ok(affected)
     }
-}
 
-impl Store {
     /// The rows of one query with `args` bound in order, on either backend.
     pub(crate) async fn query_rows<T>(&self, sql: &str, args: &[Arg]) -> Result<Vec<T>, StoreError>
     where
@@ -239,17 +419,25 @@ impl Store {
             + Send
             + Unpin,
     {
-        Ok(on_pool!(self, pool => {
-            let mut q = sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql))
-                .persistent(args.len() <= 64);
-            for arg in args {
-                q = match arg {
-                    Arg::Text(v) => q.bind(v.as_deref()),
-                    Arg::Int(v) => q.bind(*v),
-                };
+        let persistent = args.len() <= 64;
+        Ok(match self.pool() {
+            Pool::Sqlite(pool) => {
+                bind_sqlite!(
+                    sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql)).persistent(persistent),
+                    args
+                )
+                .fetch_all(pool)
+                .await?
             }
-            q.fetch_all(pool).await?
-        }))
+            Pool::Postgres(pool) => {
+                bind_postgres!(
+                    sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql)).persistent(persistent),
+                    args
+                )
+                .fetch_all(pool)
+                .await?
+            }
+        })
     }
 }
 
@@ -264,27 +452,133 @@ mod tests {
     }
 
     #[test]
-    fn inserts_are_chunked_below_the_bind_limit() {
+    fn sqlite_inserts_are_chunked_below_the_bind_limit() {
         let items: Vec<i64> = (0..25_000).collect();
-        let stmts: Vec<Stmt> = multi_insert(Batching::POSTGRES, "t (a, b)", "", 2, &items, |i| {
+        let stmts: Vec<Stmt> = multi_insert(Batching::SQLITE, "t (a, b)", "", 2, &items, |i| {
             vec![Arg::from(*i), Arg::from("x")]
         })
         .collect();
         assert_eq!(stmts.len(), 2);
         assert_eq!(stmts[0].args.len(), 30_000);
         assert_eq!(stmts[1].args.len(), 20_000);
-        assert!(stmts[1].sql.ends_with("($19999, $20000) "));
+        assert!(
+            stmts[1]
+                .sql
+                .starts_with("INSERT INTO t (a, b) VALUES (?, ?), ")
+        );
+        assert!(stmts[1].sql.ends_with("(?, ?) "));
+    }
+
+    #[test]
+    fn postgres_inserts_bind_one_array_per_column() {
+        let items: Vec<i64> = (0..12_000).collect();
+        let stmts: Vec<Stmt> = multi_insert(
+            Batching::POSTGRES,
+            "t (a, b, c)",
+            "ON CONFLICT DO NOTHING",
+            3,
+            &items,
+            |i| {
+                vec![
+                    Arg::from(*i),
+                    Arg::from(format!("x{i}")),
+                    Arg::from(None::<i64>),
+                ]
+            },
+        )
+        .collect();
+        assert_eq!(stmts.len(), 3, "5 000 rows per statement");
+        assert_eq!(
+            stmts[0].sql,
+            "INSERT INTO t (a, b, c) SELECT * FROM UNNEST($1::int8[], $2::text[], $3::int8[]) ON CONFLICT DO NOTHING"
+        );
+        assert_eq!(stmts[0].sql, stmts[2].sql, "one text, prepared once");
+        match &stmts[2].args[..] {
+            [Arg::Ints(a), Arg::Texts(b), Arg::Ints(c)] => {
+                assert_eq!(a.len(), 2_000);
+                assert_eq!(a[0], Some(10_000));
+                assert_eq!(b[1_999].as_deref(), Some("x11999"));
+                assert!(c.iter().all(Option::is_none));
+            }
+            other => panic!("not three arrays: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_column_mixing_types_falls_back_to_values() {
+        let items = [1_i64, 2];
+        let stmts: Vec<Stmt> = multi_insert(Batching::POSTGRES, "t (a)", "", 1, &items, |i| {
+            vec![if *i == 1 {
+                Arg::from(*i)
+            } else {
+                Arg::from("two")
+            }]
+        })
+        .collect();
+        assert_eq!(stmts[0].sql, "INSERT INTO t (a) VALUES ($1), ($2) ");
+        // A fallback chunk is cut below the bind limit like SQLite's.
+        let items: Vec<i64> = (0..5_000).collect();
+        let stmts: Vec<Stmt> = multi_insert(
+            Batching::POSTGRES,
+            "t (a, b, c, d, e, f, g, h, i, j)",
+            "",
+            10,
+            &items,
+            |i| {
+                let mut row = vec![Arg::from(*i); 9];
+                row.push(if i % 2 == 0 {
+                    Arg::from(*i)
+                } else {
+                    Arg::from("odd")
+                });
+                row
+            },
+        )
+        .collect();
+        assert_eq!(stmts.len(), 2);
+        assert_eq!(stmts[0].args.len() + stmts[1].args.len(), 50_000);
+        assert!(stmts.iter().all(|s| s.args.len() <= MAX_BINDS));
     }
 
     #[test]
     fn in_lists_bind_the_fixed_values_first() {
         let stmts = in_list(
-            Batching::POSTGRES,
+            Batching::SQLITE,
             "DELETE FROM t WHERE d = $1 AND k",
             vec![Arg::from("dir")],
             vec![Arg::from("a"), Arg::from("b")],
         );
         assert_eq!(stmts.len(), 1);
         assert_eq!(stmts[0].sql, "DELETE FROM t WHERE d = $1 AND k IN ($2, $3)");
+        let keys: Vec<Arg> = (0..2_000).map(Arg::from).collect();
+        assert_eq!(
+            in_list(
+                Batching::SQLITE,
+                "DELETE FROM t WHERE d = $1 AND k",
+                vec![Arg::from("dir")],
+                keys
+            )
+            .len(),
+            5,
+            "499 keys per SQLite statement"
+        );
+    }
+
+    #[test]
+    fn postgres_in_lists_are_one_array() {
+        let keys: Vec<Arg> = (0..50_000).map(Arg::from).collect();
+        let stmts = in_list(
+            Batching::POSTGRES,
+            "UPDATE t SET x = $1 WHERE d = $2 AND k",
+            vec![Arg::from(1), Arg::from("dir")],
+            keys,
+        );
+        assert_eq!(stmts.len(), 1);
+        assert_eq!(
+            stmts[0].sql,
+            "UPDATE t SET x = $1 WHERE d = $2 AND k = ANY($3)"
+        );
+        assert!(matches!(&stmts[0].args[2], Arg::Ints(k) if k.len() == 50_000));
+        assert!(in_list(Batching::POSTGRES, "DELETE FROM t WHERE k", vec![], vec![]).is_empty());
     }
 }

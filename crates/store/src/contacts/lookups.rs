@@ -89,59 +89,6 @@ impl Store {
         Ok(members)
     }
 
-    /// The userids of the active members of `directory`.
-    pub(crate) async fn active_userids(
-        &self,
-        directory: &str,
-    ) -> Result<HashSet<String>, StoreError> {
-        let rows: Vec<(String,)> = self
-            .query_rows(
-                "SELECT userid FROM contact_members WHERE directory = $1 AND active = 1",
-                &[Arg::from(directory)],
-            )
-            .await?;
-        Ok(rows.into_iter().map(|(u,)| u).collect())
-    }
-
-    /// The members of `directory` (active or not) among `userids`, with their departments.
-    /// Read in lists of the backend's size (no range scans: SQL text order is the database's
-    /// collation, not Rust's byte order).
-    pub(crate) async fn members_by_userids(
-        &self,
-        directory: &str,
-        userids: &[&str],
-    ) -> Result<Vec<Member>, StoreError> {
-        let mut members = Vec::with_capacity(userids.len());
-        let per_list = self.batching().list_len(1);
-        for chunk in userids.chunks(per_list) {
-            let mut args = vec![Arg::from(directory)];
-            args.extend(chunk.iter().map(|u| Arg::from(*u)));
-            let list = (2..=args.len())
-                .map(|i| format!("${i}"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let rows: Vec<MemberRow> = self
-                .query_rows(
-                    &format!("SELECT {MEMBER_COLUMNS} FROM contact_members m WHERE m.directory = $1 AND m.userid IN ({list})"),
-                    &args,
-                )
-                .await?;
-            let mut found = rows
-                .into_iter()
-                .map(MemberRow::into_member)
-                .collect::<Result<Vec<_>, _>>()?;
-            let dept_rows: Vec<MemberDepartmentRow> = self
-                .query_rows(
-                    &format!("SELECT userid, dept_id, is_leader, sort_order FROM contact_member_departments WHERE directory = $1 AND userid IN ({list})"),
-                    &args,
-                )
-                .await?;
-            attach_departments(&mut found, dept_rows);
-            members.extend(found);
-        }
-        Ok(members)
-    }
-
     /// Every department of `directory` (active or not), by id.
     pub async fn departments(&self, directory: &str) -> Result<Vec<Department>, StoreError> {
         let rows: Vec<DepartmentRow> = self

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use serde_json::Value;
+use serde_json::value::RawValue;
 use tokio::sync::watch;
 use wxgate_client::ErrorKind;
 
@@ -121,7 +122,7 @@ impl std::fmt::Debug for Job {
 /// The staged rows of one batch and the work items they complete.
 #[derive(Default)]
 struct Batch {
-    rows: Vec<(String, Value)>,
+    rows: Vec<Row>,
     done: Vec<usize>,
 }
 
@@ -255,11 +256,11 @@ impl Job {
     }
 
     /// Stages `rows`, [`stage_chunk`] per call.
-    async fn stage(&self, kind: &'static str, rows: Vec<(String, Value)>) -> Result<(), SyncError> {
+    async fn stage(&self, kind: &'static str, rows: Vec<Row>) -> Result<(), SyncError> {
         let size = stage_chunk(&self.gateway.store);
         let mut rows = rows.into_iter().peekable();
         while rows.peek().is_some() {
-            let chunk: Vec<(String, Value)> = rows.by_ref().take(size).collect();
+            let chunk: Vec<Row> = rows.by_ref().take(size).collect();
             self.gateway.store.stage(&self.id, kind, chunk).await?;
         }
         Ok(())
@@ -512,6 +513,8 @@ impl Job {
             }
         }
         self.checkpoint.details_done = true;
+        // Only the details phase needs to know who was staged (100 000 userids in a large corp).
+        self.members_seen = HashSet::new();
         self.save().await
     }
 
@@ -549,7 +552,7 @@ impl Job {
         .await
     }
 
-    fn push_member(&mut self, m: StagedMember, rows: &mut Vec<(String, Value)>) {
+    fn push_member(&mut self, m: StagedMember, rows: &mut Vec<Row>) {
         if self.members_seen.insert(m.userid.clone()) {
             self.counts.members += 1;
         }
@@ -683,12 +686,7 @@ impl Job {
     where
         F: FnMut(usize) -> Fut,
         Fut: Future<Output = (usize, Result<R, FetchError>)>,
-        H: FnMut(
-            &mut Job,
-            usize,
-            Result<R, FetchError>,
-            &mut Vec<(String, Value)>,
-        ) -> Result<(), SyncError>,
+        H: FnMut(&mut Job, usize, Result<R, FetchError>, &mut Vec<Row>) -> Result<(), SyncError>,
     {
         let todo = self.work_progress(which).todo(len);
         let mut results = futures_util::stream::iter(todo)
@@ -749,7 +747,7 @@ impl Job {
         Box::pin(async move {
             let mut rows = batch.rows.into_iter().peekable();
             while rows.peek().is_some() {
-                let chunk: Vec<(String, Value)> = rows.by_ref().take(size).collect();
+                let chunk: Vec<Row> = rows.by_ref().take(size).collect();
                 store.stage(&id, kind, chunk).await?;
             }
             Ok(batch.done)
@@ -791,7 +789,11 @@ enum Step<R> {
     Next(Option<(usize, Result<R, FetchError>)>),
 }
 
-/// `value` as JSON (our own staged types always serialise).
-fn to_json<T: serde::Serialize>(value: &T) -> Value {
-    serde_json::to_value(value).unwrap_or(Value::Null)
+/// One staging row: the key and the record as JSON text, serialised once when it is fetched (no
+/// [`Value`] tree per member in between: a batch of 2 000 members is a few MB of text).
+type Row = (String, Box<RawValue>);
+
+/// `value` as JSON text (our own staged types always serialise).
+fn to_json<T: serde::Serialize>(value: &T) -> Box<RawValue> {
+    serde_json::value::to_raw_value(value).unwrap_or_else(|_| RawValue::NULL.to_owned())
 }
