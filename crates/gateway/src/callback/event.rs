@@ -100,14 +100,24 @@ fn refuse(e: MessageError) -> Result<(), Refusal> {
 }
 
 /// A payload that is valid XML/JSON but lacks the fields of its kind: kept as `{prefix}.unknown`.
-fn unknown(prefix: &str, plaintext: &str) -> Result<(String, Value, String), Refusal> {
+fn unknown(prefix: &str, plaintext: &str) -> Result<(String, JsonText, String), Refusal> {
     let fields = Fields::parse(plaintext).map_err(|e| Refusal::malformed_payload(e.to_string()))?;
     let digest = hex::encode(Sha256::digest(plaintext.as_bytes()));
     Ok((
         format!("{prefix}.unknown"),
-        json!({ "extra": Value::Object(fields.all().clone()) }),
+        JsonText::from(json!({ "extra": Value::Object(fields.all().clone()) })),
         format!("raw:{digest}"),
     ))
+}
+
+/// The normalised body of `message` as JSON text, written straight from the typed message.
+fn normalized(message: &impl Normalized) -> JsonText {
+    let mut out = Vec::with_capacity(512);
+    message.write_normalized_json(&mut out);
+    // serde_json writes UTF-8: the fallback cannot happen.
+    String::from_utf8(out)
+        .map(JsonText::from_serialized)
+        .unwrap_or_else(|_| JsonText::from(Value::Null))
 }
 
 fn reply_address(to: &str, from: &str) -> Option<ReplyAddress> {
@@ -141,11 +151,7 @@ pub fn parse(app: &AppEntry, target: &Target, plaintext: String) -> Result<Parse
                 if let SuiteEvent::ChangeContact { change, .. } = &event {
                     contact_change = Some(change.clone());
                 }
-                let out = (
-                    event.event_type(),
-                    event.to_normalized_json(),
-                    event.dedup_key(),
-                );
+                let out = (event.event_type(), normalized(&event), event.dedup_key());
                 suite = Some(event);
                 out
             }
@@ -163,7 +169,7 @@ pub fn parse(app: &AppEntry, target: &Target, plaintext: String) -> Result<Parse
                 }
                 (
                     message.event_type(),
-                    message.to_normalized_json(),
+                    normalized(&message),
                     message.dedup_key(),
                 )
             }
@@ -181,7 +187,7 @@ pub fn parse(app: &AppEntry, target: &Target, plaintext: String) -> Result<Parse
                 }
                 (
                     message.event_type(),
-                    message.to_normalized_json(),
+                    normalized(&message),
                     message.dedup_key(),
                 )
             }
@@ -210,7 +216,7 @@ pub fn parse(app: &AppEntry, target: &Target, plaintext: String) -> Result<Parse
                 }
                 (
                     message.event_type(),
-                    message.to_normalized_json(),
+                    normalized(&message),
                     message.dedup_key(),
                 )
             }
@@ -231,8 +237,6 @@ pub fn parse(app: &AppEntry, target: &Target, plaintext: String) -> Result<Parse
         // One suite serves many corps; ids such as MsgId are only unique within a corp.
         dedup_key = format!("{corp_id}:{dedup_key}");
     }
-    // Plain JSON values: serialising cannot fail.
-    let data = JsonText::serialize(&data).unwrap_or_else(|_| JsonText::from(Value::Null));
     Ok(ParsedEvent {
         event_type,
         source: source(app, target, auth_corp_id.as_deref()),
