@@ -260,7 +260,7 @@ impl UserMessage {
 
     /// `{prefix}.message.{msg_type}`.
     pub(crate) fn event_type(&self, prefix: &str) -> String {
-        format!("{prefix}.message.{}", type_segment(self.content.msg_type()))
+        [prefix, ".message.", &type_segment(self.content.msg_type())].concat()
     }
 
     /// The normalised JSON object.

@@ -51,6 +51,8 @@ pub use suite::{AuthCode, SuiteEvent, SuiteTicket, parse_suite};
 pub use wecom::{WecomMessage, parse_wecom};
 pub use wecom_event::{SelectedItem, WecomEvent};
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
 use crate::xml::XmlError;
@@ -265,10 +267,19 @@ impl<'a> JsonObject<'a> {
 }
 
 /// Makes a wire type (`SCAN`, `change_contact`, anything unknown) safe as an event-type segment:
-/// lower case, `[a-z0-9_]` only, at most 64 characters, `unknown` when nothing is left.
-pub fn type_segment(raw: &str) -> String {
-    let segment: String = raw
-        .trim()
+/// lower case, `[a-z0-9_]` only, at most 64 characters, `unknown` when nothing is left. A type
+/// that is already safe (the common case: `text`, `subscribe`) is borrowed, not rebuilt.
+pub fn type_segment(raw: &str) -> Cow<'_, str> {
+    let trimmed = raw.trim();
+    if !trimmed.is_empty()
+        && trimmed.len() <= 64
+        && trimmed
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    {
+        return Cow::Borrowed(trimmed);
+    }
+    let segment: String = trimmed
         .chars()
         .take(64)
         .map(|c| {
@@ -281,9 +292,9 @@ pub fn type_segment(raw: &str) -> String {
         })
         .collect();
     if segment.is_empty() {
-        "unknown".to_owned()
+        Cow::Borrowed("unknown")
     } else {
-        segment
+        Cow::Owned(segment)
     }
 }
 
