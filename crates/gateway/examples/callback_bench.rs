@@ -25,6 +25,10 @@ use wxgate_protocol::callback::CallbackCrypto;
 use wxgate_protocol::crypto::KeySlot;
 use wxgate_store::SecretBox;
 
+/// The same global allocator as the `wxgate` binary, so the bench measures what ships.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const CORP: &str = "wwbench000000001";
 const APP: &str = "bench-app";
 const TOKEN: &str = "benchToken";

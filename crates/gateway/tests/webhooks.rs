@@ -141,10 +141,10 @@ async fn insert_events(store: &Store, n: usize, webhooks: &[&str]) -> Vec<String
         .map(|i| NewEvent {
             app: "hr".into(),
             event_type: "wecom.message.text".into(),
-            source: json!({"kind": "wecom_app", "corp_id": "ww1", "agent_id": 1000002}),
+            source: json!({"kind": "wecom_app", "corp_id": "ww1", "agent_id": 1000002}).into(),
             dedup_key: format!("msg:{}", rand::random::<u64>()),
             received_at: now_ms(),
-            data: json!({"content": format!("hello {i}")}),
+            data: json!({"content": format!("hello {i}")}).into(),
             raw: format!("<xml><Content>hello {i}</Content></xml>"),
             webhooks: webhooks.iter().map(|w| (*w).to_owned()).collect(),
         })

@@ -9,6 +9,7 @@ use std::collections::{HashMap, HashSet};
 use crate::backend::on_pool;
 use crate::clock::now_ms;
 use crate::error::StoreError;
+use crate::json_text::JsonText;
 use crate::store::Store;
 
 /// Key of the transaction-level advisory lock that orders event commits on PostgreSQL.
@@ -21,14 +22,14 @@ pub struct NewEvent {
     pub app: String,
     /// The normalised event type (e.g. `message.text`).
     pub event_type: String,
-    /// Where it came from (platform, corp/app ids, …).
-    pub source: serde_json::Value,
+    /// Where it came from (platform, corp/app ids, …), as JSON text.
+    pub source: JsonText,
     /// The platform-specific dedup key (MsgId, or FromUserName+CreateTime+Event, …).
     pub dedup_key: String,
     /// When the gateway received it (unix ms).
     pub received_at: i64,
-    /// The normalised event body.
-    pub data: serde_json::Value,
+    /// The normalised event body, as JSON text.
+    pub data: JsonText,
     /// The decrypted XML as received.
     pub raw: String,
     /// The webhooks this event goes to; one pending delivery each (duplicates ignored).
@@ -119,15 +120,18 @@ impl TryFrom<EventRow> for StoredEvent {
 pub(crate) fn new_event_id() -> String {
     let ulid = ulid::Ulid::from_parts(u64::try_from(now_ms()).unwrap_or(0), rand::random::<u128>());
     let mut buf = [0u8; ulid::ULID_LEN];
-    format!("evt_{}", ulid.array_to_str(&mut buf))
+    let mut id = String::with_capacity(4 + ulid::ULID_LEN);
+    id.push_str("evt_");
+    id.push_str(ulid.array_to_str(&mut buf));
+    id
 }
 
 /// An event's columns that only the INSERT needs.
 struct Columns {
     event_type: String,
-    source: String,
+    source: JsonText,
     received_at: i64,
-    data: String,
+    data: JsonText,
     raw: String,
 }
 
@@ -217,9 +221,9 @@ impl Store {
             .map(|e| {
                 let columns = Columns {
                     event_type: e.event_type,
-                    source: e.source.to_string(),
+                    source: e.source,
                     received_at: e.received_at,
-                    data: e.data.to_string(),
+                    data: e.data,
                     raw: e.raw,
                 };
                 let kept = Kept {
@@ -260,15 +264,19 @@ impl Store {
             for chunk in prepared.chunks(EVENTS_PER_STATEMENT) {
                 let mut q = sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(insert_events_sql(chunk.len(), is_pg)));
                 for (event, column) in chunk.iter().zip(columns.by_ref()) {
-                    q = q
-                        .bind(&event.id)
-                        .bind(&event.app)
-                        .bind(column.event_type)
-                        .bind(column.source)
-                        .bind(&event.dedup_key)
-                        .bind(column.received_at)
-                        .bind(column.data)
-                        .bind(column.raw);
+                    // JSON text is moved in: an owned text as a `String`, a shared one (an
+                    // app's `source`) as its `Arc<str>`, neither copied on SQLite.
+                    q = q.bind(&event.id).bind(&event.app).bind(column.event_type);
+                    q = match column.source.into_string() {
+                        Ok(text) => q.bind(text),
+                        Err(shared) => q.bind(shared),
+                    };
+                    q = q.bind(&event.dedup_key).bind(column.received_at);
+                    q = match column.data.into_string() {
+                        Ok(text) => q.bind(text),
+                        Err(shared) => q.bind(shared),
+                    };
+                    q = q.bind(column.raw);
                 }
                 inserted.extend(q.fetch_all(&mut *conn).await?);
             }

@@ -25,10 +25,10 @@
 //! let event = NewEvent {
 //!     app: "hr".into(),
 //!     event_type: "message.text".into(),
-//!     source: serde_json::json!({"platform": "wecom"}),
+//!     source: serde_json::json!({"platform": "wecom"}).into(),
 //!     dedup_key: "msg:1234567890".into(),
 //!     received_at: 1_700_000_000_000,
-//!     data: serde_json::json!({"content": "hello"}),
+//!     data: serde_json::json!({"content": "hello"}).into(),
 //!     raw: "<xml>…</xml>".into(),
 //!     webhooks: vec!["crm".into()],
 //! };
@@ -47,6 +47,7 @@ pub mod contacts;
 mod deliveries;
 mod error;
 mod events;
+mod json_text;
 mod leases;
 mod login_states;
 mod media_cache;
@@ -72,6 +73,7 @@ pub use contacts::{
 pub use deliveries::{Delivery, DeliveryFilter, DeliveryStatus, DueDelivery, OutboxLag};
 pub use error::StoreError;
 pub use events::{Accepted, NewEvent, StoredEvent};
+pub use json_text::JsonText;
 pub use leases::{LEASE_TTL, LockGuard};
 pub use login_states::{LoginState, NewLoginState, TakenLogin};
 pub use media_cache::CachedMedia;

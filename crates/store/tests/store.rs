@@ -43,10 +43,10 @@ mod cases {
         NewEvent {
             app: app.into(),
             event_type: "message.text".into(),
-            source: json!({"platform": "wecom", "corp_id": "wwcorp"}),
+            source: json!({"platform": "wecom", "corp_id": "wwcorp"}).into(),
             dedup_key: key.into(),
             received_at: now(),
-            data: json!({"content": format!("hello {key}"), "n": [1, 2]}),
+            data: json!({"content": format!("hello {key}"), "n": [1, 2]}).into(),
             raw: format!("<xml><MsgId>{key}</MsgId></xml>"),
             webhooks: webhooks.iter().map(|w| w.to_string()).collect(),
         }

@@ -7,6 +7,13 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// mimalloc instead of glibc's malloc: on the callback path, buffers allocated on the tokio
+/// worker are freed on SQLite's worker thread and the other way round, which glibc's arenas
+/// handle slowly (about a tenth of the server's CPU per callback; docs/benchmarks.md,
+/// "Gateway callbacks").
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The out-of-the-box integration gateway for WeChat and WeCom.
 #[derive(Parser)]
 #[command(name = "wxgate", version, about, long_about = None)]

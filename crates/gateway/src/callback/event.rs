@@ -3,12 +3,15 @@
 //! normalised JSON, dedup key and `source`. A payload that parses but has no known shape is
 //! kept (`*.unknown`); only payloads that are not XML/JSON at all are refused.
 
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use wxgate_protocol::message::{
     ContactChange, Fields, MessageError, MiniMessage, MpMessage, Normalized, SuiteEvent,
     WecomEvent, WecomMessage, parse_mini, parse_mp, parse_suite, parse_wecom,
 };
+
+use wxgate_store::JsonText;
 
 use super::open::Target;
 use super::refusal::Refusal;
@@ -28,10 +31,10 @@ pub struct ReplyAddress {
 pub struct ParsedEvent {
     /// `wecom.message.text`, `suite.create_auth`, `mp.event.subscribe`, …
     pub event_type: String,
-    /// Where it came from (`kind`, `name`, and the kind's ids).
-    pub source: Value,
-    /// The normalised body.
-    pub data: Value,
+    /// Where it came from (`kind`, `name`, and the kind's ids), as JSON text.
+    pub source: JsonText,
+    /// The normalised body, as JSON text.
+    pub data: JsonText,
     /// The plaintext as received; empty for suite events carrying credentials.
     pub raw: String,
     /// The dedup key (scoped per app by the store).
@@ -44,31 +47,49 @@ pub struct ParsedEvent {
     pub contact_change: Option<ContactChange>,
 }
 
-/// The `source` object of an event received by `app` on `target`.
-pub fn source(app: &AppEntry, target: &Target, auth_corp_id: Option<&str>) -> Value {
-    let mut out = Map::new();
-    out.insert("kind".into(), app.kind.name().into());
-    out.insert("name".into(), app.name.clone().into());
-    if let Some(corp_id) = app.kind.corp_id() {
-        out.insert("corp_id".into(), corp_id.into());
-    }
-    if let Some(app_id) = app.kind.app_id() {
-        out.insert("app_id".into(), app_id.into());
-    }
-    if let Some(agent_id) = app.kind.agent_id() {
-        out.insert("agent_id".into(), agent_id.into());
-    }
-    if let AppKind::Suite { suite_id, .. } = &app.kind {
-        out.insert("suite_id".into(), suite_id.clone().into());
+/// The `source` object of an event, in the key order serde_json's maps give (sorted), so the
+/// text is what serialising the equivalent `Value` would give.
+#[derive(Serialize)]
+struct Source<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    agent_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    app_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    corp_id: Option<&'a str>,
+    kind: &'a str,
+    name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suite_id: Option<&'a str>,
+}
+
+/// The `source` object of an event received by `app` on `target`, as JSON text: `kind`,
+/// `name`, and the kind's ids (`corp_id`, `app_id`, `agent_id`; for a suite its `suite_id` and
+/// the authorising corp as `corp_id`). Serialised straight from a struct: building a `Value`
+/// map per event, then formatting and freeing it, cost more than the rest of the parse.
+pub fn source(app: &AppEntry, target: &Target, auth_corp_id: Option<&str>) -> JsonText {
+    let mut corp_id = app.kind.corp_id();
+    let mut suite_id = None;
+    if let AppKind::Suite { suite_id: id, .. } = &app.kind {
+        suite_id = Some(id.as_str());
         let corp = match target {
             Target::SuiteData { corp_id } => Some(corp_id.as_str()),
             Target::App => auth_corp_id,
         };
-        if let Some(corp_id) = corp {
-            out.insert("corp_id".into(), corp_id.into());
+        if corp.is_some() {
+            corp_id = corp;
         }
     }
-    Value::Object(out)
+    let source = Source {
+        agent_id: app.kind.agent_id(),
+        app_id: app.kind.app_id(),
+        corp_id,
+        kind: app.kind.name(),
+        name: &app.name,
+        suite_id,
+    };
+    // Plain strings and integers: serialising cannot fail.
+    JsonText::serialize(&source).unwrap_or_else(|_| JsonText::from(Value::Null))
 }
 
 fn refuse(e: MessageError) -> Result<(), Refusal> {
@@ -79,14 +100,24 @@ fn refuse(e: MessageError) -> Result<(), Refusal> {
 }
 
 /// A payload that is valid XML/JSON but lacks the fields of its kind: kept as `{prefix}.unknown`.
-fn unknown(prefix: &str, plaintext: &str) -> Result<(String, Value, String), Refusal> {
+fn unknown(prefix: &str, plaintext: &str) -> Result<(String, JsonText, String), Refusal> {
     let fields = Fields::parse(plaintext).map_err(|e| Refusal::malformed_payload(e.to_string()))?;
     let digest = hex::encode(Sha256::digest(plaintext.as_bytes()));
     Ok((
         format!("{prefix}.unknown"),
-        json!({ "extra": Value::Object(fields.all().clone()) }),
+        JsonText::from(json!({ "extra": Value::Object(fields.all().clone()) })),
         format!("raw:{digest}"),
     ))
+}
+
+/// The normalised body of `message` as JSON text, written straight from the typed message.
+fn normalized(message: &impl Normalized) -> JsonText {
+    let mut out = Vec::with_capacity(512);
+    message.write_normalized_json(&mut out);
+    // serde_json writes UTF-8: the fallback cannot happen.
+    String::from_utf8(out)
+        .map(JsonText::from_serialized)
+        .unwrap_or_else(|_| JsonText::from(Value::Null))
 }
 
 fn reply_address(to: &str, from: &str) -> Option<ReplyAddress> {
@@ -96,15 +127,16 @@ fn reply_address(to: &str, from: &str) -> Option<ReplyAddress> {
     })
 }
 
-/// Parses `plaintext` as the callback kind of `app` on `target`.
-pub fn parse(app: &AppEntry, target: &Target, plaintext: &str) -> Result<ParsedEvent, Refusal> {
+/// Parses `plaintext` as the callback kind of `app` on `target`. The plaintext is kept (moved,
+/// not copied) as the event's `raw`.
+pub fn parse(app: &AppEntry, target: &Target, plaintext: String) -> Result<ParsedEvent, Refusal> {
     let mut reply_to = None;
     let mut suite = None;
-    let mut raw = plaintext.to_owned();
+    let mut withhold_raw = false;
     let mut auth_corp_id = None;
     let mut contact_change = None;
     let (event_type, data, mut dedup_key) = match (&app.kind, target) {
-        (AppKind::Suite { .. }, Target::App) => match parse_suite(plaintext) {
+        (AppKind::Suite { .. }, Target::App) => match parse_suite(&plaintext) {
             Ok(event) => {
                 // suite_ticket and AuthCode are credentials: never stored or forwarded in clear.
                 if matches!(
@@ -113,26 +145,22 @@ pub fn parse(app: &AppEntry, target: &Target, plaintext: &str) -> Result<ParsedE
                         | SuiteEvent::CreateAuth { .. }
                         | SuiteEvent::ResetPermanentCode { .. }
                 ) {
-                    raw = String::new();
+                    withhold_raw = true;
                 }
                 auth_corp_id = event.header().auth_corp_id.clone();
                 if let SuiteEvent::ChangeContact { change, .. } = &event {
                     contact_change = Some(change.clone());
                 }
-                let out = (
-                    event.event_type(),
-                    event.to_normalized_json(),
-                    event.dedup_key(),
-                );
+                let out = (event.event_type(), normalized(&event), event.dedup_key());
                 suite = Some(event);
                 out
             }
             Err(e) => {
                 refuse(e)?;
-                unknown("suite", plaintext)?
+                unknown("suite", &plaintext)?
             }
         },
-        (AppKind::OfficialAccount { .. }, _) => match parse_mp(plaintext) {
+        (AppKind::OfficialAccount { .. }, _) => match parse_mp(&plaintext) {
             Ok(message) => {
                 if let MpMessage::Message(m) = &message {
                     reply_to = reply_address(&m.header.to_user_name, &m.header.from_user_name);
@@ -141,16 +169,16 @@ pub fn parse(app: &AppEntry, target: &Target, plaintext: &str) -> Result<ParsedE
                 }
                 (
                     message.event_type(),
-                    message.to_normalized_json(),
+                    normalized(&message),
                     message.dedup_key(),
                 )
             }
             Err(e) => {
                 refuse(e)?;
-                unknown("mp", plaintext)?
+                unknown("mp", &plaintext)?
             }
         },
-        (AppKind::MiniProgram { .. }, _) => match parse_mini(plaintext) {
+        (AppKind::MiniProgram { .. }, _) => match parse_mini(&plaintext) {
             Ok(message) => {
                 if let MiniMessage::Message(m) = &message {
                     reply_to = reply_address(&m.header.to_user_name, &m.header.from_user_name);
@@ -159,16 +187,16 @@ pub fn parse(app: &AppEntry, target: &Target, plaintext: &str) -> Result<ParsedE
                 }
                 (
                     message.event_type(),
-                    message.to_normalized_json(),
+                    normalized(&message),
                     message.dedup_key(),
                 )
             }
             Err(e) => {
                 refuse(e)?;
-                unknown("mini", plaintext)?
+                unknown("mini", &plaintext)?
             }
         },
-        _ => match parse_wecom(plaintext) {
+        _ => match parse_wecom(&plaintext) {
             Ok(message) => {
                 let is_app = matches!(app.kind, AppKind::WecomApp { .. });
                 let user_facing = matches!(
@@ -188,13 +216,13 @@ pub fn parse(app: &AppEntry, target: &Target, plaintext: &str) -> Result<ParsedE
                 }
                 (
                     message.event_type(),
-                    message.to_normalized_json(),
+                    normalized(&message),
                     message.dedup_key(),
                 )
             }
             Err(e) => {
                 refuse(e)?;
-                unknown("wecom", plaintext)?
+                unknown("wecom", &plaintext)?
             }
         },
     };
@@ -213,7 +241,11 @@ pub fn parse(app: &AppEntry, target: &Target, plaintext: &str) -> Result<ParsedE
         event_type,
         source: source(app, target, auth_corp_id.as_deref()),
         data,
-        raw,
+        raw: if withhold_raw {
+            String::new()
+        } else {
+            plaintext
+        },
         dedup_key,
         reply_to,
         suite,
@@ -227,17 +259,75 @@ pub fn parse(app: &AppEntry, target: &Target, plaintext: &str) -> Result<ParsedE
 pub fn event_json(
     id: &str,
     event_type: &str,
-    source: &Value,
+    source: &JsonText,
     received_at: i64,
-    data: &Value,
+    data: &JsonText,
     raw: &str,
 ) -> Value {
     json!({
         "id": id,
         "type": event_type,
-        "source": source,
+        "source": source.to_value(),
         "received_at": received_at,
-        "data": data,
+        "data": data.to_value(),
         "raw": if raw.is_empty() { Value::Null } else { Value::String(raw.to_owned()) },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::SecretText;
+
+    fn app(name: &str, kind: AppKind) -> AppEntry {
+        AppEntry {
+            name: name.into(),
+            kind,
+            secret: SecretText::new("s"),
+            callback: None,
+            trusted_domains: vec![],
+            jsapi_list: vec![],
+            cors_origins: vec![],
+            open_platform: None,
+        }
+    }
+
+    #[test]
+    fn source_text_is_the_sorted_object() {
+        let wecom = app(
+            "hr",
+            AppKind::WecomApp {
+                corp_id: "ww1".into(),
+                agent_id: 1000002,
+            },
+        );
+        let text = source(&wecom, &Target::App, None);
+        assert_eq!(
+            text.as_str(),
+            json!({"kind": "wecom_app", "name": "hr", "corp_id": "ww1", "agent_id": 1000002})
+                .to_string()
+        );
+        let suite = app(
+            "sx\"",
+            AppKind::Suite {
+                suite_id: "ss1".into(),
+                provider: None,
+            },
+        );
+        let data = Target::SuiteData {
+            corp_id: "wwA".into(),
+        };
+        assert_eq!(
+            source(&suite, &data, Some("wwB")).to_value(),
+            json!({"kind": "suite", "name": "sx\"", "suite_id": "ss1", "corp_id": "wwA"})
+        );
+        assert_eq!(
+            source(&suite, &Target::App, Some("wwB")).to_value(),
+            json!({"kind": "suite", "name": "sx\"", "suite_id": "ss1", "corp_id": "wwB"})
+        );
+        assert_eq!(
+            source(&suite, &Target::App, None).as_str(),
+            r#"{"kind":"suite","name":"sx\"","suite_id":"ss1"}"#
+        );
+    }
 }

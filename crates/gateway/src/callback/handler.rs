@@ -3,14 +3,14 @@
 //! [`super::reply`] do the work. Every outcome is counted in
 //! `wxgate_callbacks_total{kind,outcome}`; every refusal is logged with its official error name.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Request, State};
 use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use wxgate_protocol::envelope::BodyFormat;
 use wxgate_protocol::message::SuiteEvent;
@@ -26,7 +26,7 @@ use crate::webhook_id::webhook_id;
 
 /// What a successful callback is answered with.
 struct Answer {
-    body: String,
+    body: Cow<'static, str>,
     content_type: &'static str,
     outcome: &'static str,
 }
@@ -34,7 +34,7 @@ struct Answer {
 impl Answer {
     fn success(outcome: &'static str) -> Answer {
         Answer {
-            body: "success".to_owned(),
+            body: Cow::Borrowed("success"),
             content_type: "text/plain; charset=utf-8",
             outcome,
         }
@@ -98,30 +98,27 @@ fn kind_of(gateway: &Gateway, name: &str) -> &'static str {
 pub async fn verify_app(
     State(gateway): State<Gateway>,
     Path(name): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
+    uri: Uri,
 ) -> Response {
-    verify(gateway, name, Target::App, CallbackQuery(query))
+    let query = CallbackQuery::parse(uri.query().unwrap_or_default());
+    verify(gateway, name, Target::App, query)
 }
 
 /// `GET /callback/{suite}/data/{corp_id}`: URL verification of a suite's data callback URL.
 pub async fn verify_suite_data(
     State(gateway): State<Gateway>,
     Path((name, corp_id)): Path<(String, String)>,
-    Query(query): Query<HashMap<String, String>>,
+    uri: Uri,
 ) -> Response {
-    verify(
-        gateway,
-        name,
-        Target::SuiteData { corp_id },
-        CallbackQuery(query),
-    )
+    let query = CallbackQuery::parse(uri.query().unwrap_or_default());
+    verify(gateway, name, Target::SuiteData { corp_id }, query)
 }
 
-fn verify(gateway: Gateway, name: String, target: Target, query: CallbackQuery) -> Response {
+fn verify(gateway: Gateway, name: String, target: Target, query: CallbackQuery<'_>) -> Response {
     let window = gateway.config.server.callback_timestamp_window_secs;
     let result = lookup(&gateway, &name, &target).and_then(|app| {
         open::verify_url(&app, &target, &query, now().0, window).map(|echo| Answer {
-            body: echo,
+            body: Cow::Owned(echo),
             content_type: "text/plain",
             outcome: "verified",
         })
@@ -130,53 +127,50 @@ fn verify(gateway: Gateway, name: String, target: Target, query: CallbackQuery) 
 }
 
 /// `POST /callback/{name}`: a message, event or suite instruction.
+///
+/// Takes the request whole: the query string is parsed in place and the headers are read where
+/// they are (the `Query` and `HeaderMap` extractors copy them into owned maps per request).
 pub async fn receive_app(
     State(gateway): State<Gateway>,
     Path(name): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-    body: Body,
+    request: Request,
 ) -> Response {
-    receive(
-        gateway,
-        name,
-        Target::App,
-        CallbackQuery(query),
-        headers,
-        body,
-    )
-    .await
+    receive(gateway, name, Target::App, request).await
 }
 
 /// `POST /callback/{suite}/data/{corp_id}`: a suite's data callback from one authorising corp.
 pub async fn receive_suite_data(
     State(gateway): State<Gateway>,
     Path((name, corp_id)): Path<(String, String)>,
-    Query(query): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-    body: Body,
+    request: Request,
 ) -> Response {
-    let target = Target::SuiteData { corp_id };
-    receive(gateway, name, target, CallbackQuery(query), headers, body).await
+    receive(gateway, name, Target::SuiteData { corp_id }, request).await
 }
 
-async fn receive(
-    gateway: Gateway,
-    name: String,
-    target: Target,
-    query: CallbackQuery,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
+async fn receive(gateway: Gateway, name: String, target: Target, request: Request) -> Response {
     let started = Instant::now();
+    let (parts, body) = request.into_parts();
+    let query = CallbackQuery::parse(parts.uri.query().unwrap_or_default());
     let result = match lookup(&gateway, &name, &target) {
-        Ok(app) => handle(&gateway, &app, &target, &query, &headers, body, started).await,
+        Ok(app) => {
+            handle(
+                &gateway,
+                &app,
+                &target,
+                &query,
+                &parts.headers,
+                body,
+                started,
+            )
+            .await
+        }
         Err(refusal) => Err(refusal),
     };
     finish(&gateway, &name, kind_of(&gateway, &name), result)
 }
 
-async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<String, Refusal> {
+/// The body, at most `limit` bytes (checked against `Content-Length` first).
+async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, Refusal> {
     let declared = headers
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
@@ -184,33 +178,36 @@ async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Stri
     if declared.is_some_and(|n| n > limit) {
         return Err(Refusal::too_large(limit));
     }
-    let bytes = axum::body::to_bytes(body, limit)
+    axum::body::to_bytes(body, limit)
         .await
-        .map_err(|_| Refusal::too_large(limit))?;
-    String::from_utf8(bytes.to_vec()).map_err(|_| Refusal::bad_request("the body is not UTF-8"))
+        .map_err(|_| Refusal::too_large(limit))
 }
 
 async fn handle(
     gateway: &Gateway,
     app: &Arc<AppEntry>,
     target: &Target,
-    query: &CallbackQuery,
+    query: &CallbackQuery<'_>,
     headers: &HeaderMap,
     body: Body,
     started: Instant,
 ) -> Result<Answer, Refusal> {
     let server = &gateway.config.server;
-    let text = read_body(headers, body, server.max_body_bytes).await?;
+    let bytes = read_body(headers, body, server.max_body_bytes).await?;
+    let text =
+        std::str::from_utf8(&bytes).map_err(|_| Refusal::bad_request("the body is not UTF-8"))?;
     let (now_s, now_ms) = now();
-    let inbound = open::open(
+    let mut inbound = open::open(
         app,
         target,
         query,
-        &text,
+        text,
         now_s,
         server.callback_timestamp_window_secs,
     )?;
-    let mut parsed = event::parse(app, target, &inbound.plaintext)?;
+    // The plaintext becomes the event's `raw`: moved, not copied.
+    let plaintext = std::mem::take(&mut inbound.plaintext);
+    let mut parsed = event::parse(app, target, plaintext)?;
     if let (Some(SuiteEvent::SuiteTicket { suite_ticket, .. }), AppKind::Suite { suite_id, .. }) =
         (&parsed.suite, &app.kind)
     {
@@ -324,7 +321,7 @@ async fn passive_reply(
         ReplyMode::Plain { format } | ReplyMode::Encrypted { format, .. } => format,
     };
     Some(Answer {
-        body,
+        body: Cow::Owned(body),
         content_type: match format {
             BodyFormat::Xml => "application/xml",
             BodyFormat::Json => "application/json",

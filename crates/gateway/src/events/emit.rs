@@ -54,10 +54,10 @@ pub async fn emit_all(
                 .collect(),
             app: e.app,
             event_type: e.event_type,
-            source: e.source,
+            source: e.source.into(),
             dedup_key: e.dedup_key,
             received_at: now,
-            data: e.data,
+            data: e.data.into(),
             raw: String::new(),
         })
         .collect();

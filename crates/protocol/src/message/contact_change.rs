@@ -158,7 +158,7 @@ impl ContactChange {
     }
 
     /// Writes `change_type` and the change's normalised fields into `out`.
-    pub fn write(&self, out: &mut JsonObject) {
+    pub fn write<'a>(&'a self, out: &mut JsonObject<'a>) {
         out.str("change_type", self.change_type());
         match self {
             ContactChange::CreateUser(u)
@@ -200,7 +200,7 @@ impl UserChange {
         })
     }
 
-    fn write(&self, out: &mut JsonObject) {
+    fn write<'a>(&'a self, out: &mut JsonObject<'a>) {
         out.str("user_id", &self.user_id);
         out.opt_str("open_user_id", self.open_user_id.as_ref());
         out.opt_str("new_user_id", self.new_user_id.as_ref());
@@ -244,7 +244,7 @@ impl PartyChange {
         })
     }
 
-    fn write(&self, out: &mut JsonObject) {
+    fn write<'a>(&'a self, out: &mut JsonObject<'a>) {
         out.num("id", self.id);
         out.opt_str("name", self.name.as_ref());
         out.opt_num("parent_id", self.parent_id);
@@ -263,7 +263,7 @@ impl TagChange {
         })
     }
 
-    fn write(&self, out: &mut JsonObject) {
+    fn write<'a>(&'a self, out: &mut JsonObject<'a>) {
         out.num("tag_id", self.tag_id);
         out.value("add_user_items", Value::from(self.add_user_items.clone()));
         out.value("del_user_items", Value::from(self.del_user_items.clone()));

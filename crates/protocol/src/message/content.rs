@@ -155,7 +155,7 @@ impl Content {
         }
     }
 
-    fn write(&self, out: &mut JsonObject) {
+    fn write<'a>(&'a self, out: &mut JsonObject<'a>) {
         match self {
             Content::Text { content } => {
                 out.str("content", content);
@@ -260,17 +260,18 @@ impl UserMessage {
 
     /// `{prefix}.message.{msg_type}`.
     pub(crate) fn event_type(&self, prefix: &str) -> String {
-        format!("{prefix}.message.{}", type_segment(self.content.msg_type()))
+        [prefix, ".message.", &type_segment(self.content.msg_type())].concat()
     }
 
-    /// The normalised JSON.
-    pub(crate) fn normalized(&self) -> Value {
+    /// The normalised JSON object.
+    pub(crate) fn normalized(&self) -> JsonObject<'_> {
         let mut out = JsonObject::new();
         self.header.write(&mut out);
         out.str("msg_type", self.content.msg_type());
         out.opt_str("msg_id", self.msg_id.as_ref());
         self.content.write(&mut out);
-        out.extra(&self.extra).build()
+        out.extra(&self.extra);
+        out
     }
 
     /// `msg:{MsgId}`.
@@ -280,14 +281,15 @@ impl UserMessage {
 }
 
 /// A payload whose `MsgType` (or `Event`) is unknown: header, the type, and every other field.
-pub(crate) fn unknown_json(
-    header: &Header,
-    type_key: &str,
-    kind: &str,
-    fields: &Map<String, Value>,
-) -> Value {
+pub(crate) fn unknown_json<'a>(
+    header: &'a Header,
+    type_key: &'a str,
+    kind: &'a str,
+    fields: &'a Map<String, Value>,
+) -> JsonObject<'a> {
     let mut out = JsonObject::new();
     header.write(&mut out);
     out.str(type_key, kind);
-    out.extra(fields).build()
+    out.extra(fields);
+    out
 }

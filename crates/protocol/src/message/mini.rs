@@ -110,28 +110,11 @@ impl Normalized for MiniMessage {
     }
 
     fn to_normalized_json(&self) -> Value {
-        match self {
-            MiniMessage::Message(m) => m.normalized(),
-            MiniMessage::Event {
-                header,
-                event,
-                extra,
-            } => {
-                let mut out = JsonObject::new();
-                header.write(&mut out);
-                out.str("msg_type", "event");
-                out.str("event", event.name());
-                if let MiniEvent::UserEnterTempsession { session_from } = event {
-                    out.opt_str("session_from", session_from.as_ref());
-                }
-                out.extra(extra).build()
-            }
-            MiniMessage::Unknown {
-                header,
-                msg_type,
-                fields,
-            } => unknown_json(header, "msg_type", msg_type, fields),
-        }
+        self.normalized_object().build()
+    }
+
+    fn write_normalized_json(&self, out: &mut Vec<u8>) {
+        self.normalized_object().write(out)
     }
 
     fn dedup_key(&self) -> String {
@@ -146,6 +129,35 @@ impl Normalized for MiniMessage {
                 let msg_id = Fields::from_map(fields.clone()).text("MsgId");
                 message_key(header, msg_id.as_ref(), msg_type)
             }
+        }
+    }
+}
+
+impl MiniMessage {
+    /// The normalised JSON object, for both forms of [`Normalized`].
+    fn normalized_object(&self) -> JsonObject<'_> {
+        match self {
+            MiniMessage::Message(m) => m.normalized(),
+            MiniMessage::Event {
+                header,
+                event,
+                extra,
+            } => {
+                let mut out = JsonObject::new();
+                header.write(&mut out);
+                out.str("msg_type", "event");
+                out.str("event", event.name());
+                if let MiniEvent::UserEnterTempsession { session_from } = event {
+                    out.opt_str("session_from", session_from.as_ref());
+                }
+                out.extra(extra);
+                out
+            }
+            MiniMessage::Unknown {
+                header,
+                msg_type,
+                fields,
+            } => unknown_json(header, "msg_type", msg_type, fields),
         }
     }
 }

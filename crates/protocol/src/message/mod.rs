@@ -51,6 +51,8 @@ pub use suite::{AuthCode, SuiteEvent, SuiteTicket, parse_suite};
 pub use wecom::{WecomMessage, parse_wecom};
 pub use wecom_event::{SelectedItem, WecomEvent};
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
 use crate::xml::XmlError;
@@ -65,6 +67,13 @@ pub trait Normalized {
     /// department ids), identifiers that may exceed 2^53 (MsgId) as strings, lists as arrays
     /// (e.g. Department `"1,2,3"` -> `[1,2,3]`), unknown fields kept under "extra".
     fn to_normalized_json(&self) -> serde_json::Value;
+    /// Appends the normalised JSON to `out` as text: the same as serialising
+    /// [`Normalized::to_normalized_json`], but the parsers write it without building the
+    /// `Value`.
+    fn write_normalized_json(&self, out: &mut Vec<u8>) {
+        // Serialising a `Value` into a `Vec` cannot fail.
+        let _ = serde_json::to_writer(out, &self.to_normalized_json());
+    }
     /// Key used to drop the platform's retries: MsgId for messages; FromUserName+CreateTime+Event
     /// (+ChangeType/+UserID/Id where present) for events; InfoType+TimeStamp+key fields for suite events.
     fn dedup_key(&self) -> String;
@@ -137,7 +146,7 @@ impl Header {
     }
 
     /// Writes the header's normalised keys into `out`.
-    pub fn write(&self, out: &mut JsonObject) {
+    pub fn write<'a>(&'a self, out: &mut JsonObject<'a>) {
         out.str("to_user_name", &self.to_user_name);
         out.str("from_user_name", &self.from_user_name);
         out.num("create_time", self.create_time);
@@ -146,66 +155,131 @@ impl Header {
 }
 
 /// A small builder for normalised JSON objects, skipping absent optional fields.
+///
+/// It borrows the message's strings and produces the object at the end, either as a `Value`
+/// ([`JsonObject::build`]) or straight as JSON text ([`JsonObject::write`]): the callback hot
+/// path stores the text, and building a `Value` map (two allocations per field) only to
+/// serialise and free it cost more than parsing the message.
 #[derive(Debug, Default)]
-pub struct JsonObject(Map<String, Value>);
+pub struct JsonObject<'a>(Vec<(&'a str, Field<'a>)>);
 
-impl JsonObject {
+/// One value of a [`JsonObject`].
+#[derive(Debug)]
+enum Field<'a> {
+    Str(&'a str),
+    Num(u64),
+    Value(Value),
+    Object(&'a Map<String, Value>),
+}
+
+impl Field<'_> {
+    fn into_value(self) -> Value {
+        match self {
+            Field::Str(s) => Value::String(s.to_owned()),
+            Field::Num(n) => Value::from(n),
+            Field::Value(v) => v,
+            Field::Object(map) => Value::Object(map.clone()),
+        }
+    }
+}
+
+impl<'a> JsonObject<'a> {
     /// An empty object.
-    pub fn new() -> JsonObject {
-        JsonObject::default()
+    pub fn new() -> JsonObject<'a> {
+        JsonObject(Vec::with_capacity(12))
     }
     /// Sets a string.
-    pub fn str(&mut self, key: &str, value: &str) -> &mut Self {
-        self.0
-            .insert(key.to_owned(), Value::String(value.to_owned()));
+    pub fn str(&mut self, key: &'a str, value: &'a str) -> &mut Self {
+        self.0.push((key, Field::Str(value)));
         self
     }
     /// Sets a string when present.
-    pub fn opt_str(&mut self, key: &str, value: Option<&String>) -> &mut Self {
+    pub fn opt_str(&mut self, key: &'a str, value: Option<&'a String>) -> &mut Self {
         if let Some(v) = value {
             self.str(key, v);
         }
         self
     }
     /// Sets an unsigned integer.
-    pub fn num(&mut self, key: &str, value: u64) -> &mut Self {
-        self.0.insert(key.to_owned(), Value::from(value));
+    pub fn num(&mut self, key: &'a str, value: u64) -> &mut Self {
+        self.0.push((key, Field::Num(value)));
         self
     }
     /// Sets an unsigned integer when present.
-    pub fn opt_num(&mut self, key: &str, value: Option<u64>) -> &mut Self {
+    pub fn opt_num(&mut self, key: &'a str, value: Option<u64>) -> &mut Self {
         if let Some(v) = value {
             self.num(key, v);
         }
         self
     }
     /// Sets any JSON value when present.
-    pub fn opt_value(&mut self, key: &str, value: Option<Value>) -> &mut Self {
+    pub fn opt_value(&mut self, key: &'a str, value: Option<Value>) -> &mut Self {
         if let Some(v) = value {
-            self.0.insert(key.to_owned(), v);
+            self.value(key, v);
         }
         self
     }
     /// Sets any JSON value.
-    pub fn value(&mut self, key: &str, value: Value) -> &mut Self {
-        self.0.insert(key.to_owned(), value);
+    pub fn value(&mut self, key: &'a str, value: Value) -> &mut Self {
+        self.0.push((key, Field::Value(value)));
         self
     }
     /// Sets the `extra` object (always present, possibly empty).
-    pub fn extra(&mut self, extra: &Map<String, Value>) -> &mut Self {
-        self.value("extra", Value::Object(extra.clone()))
+    pub fn extra(&mut self, extra: &'a Map<String, Value>) -> &mut Self {
+        self.0.push(("extra", Field::Object(extra)));
+        self
     }
-    /// The finished object.
+    /// The finished object (a key set twice keeps its last value).
     pub fn build(&mut self) -> Value {
-        Value::Object(std::mem::take(&mut self.0))
+        let mut map = Map::new();
+        for (key, field) in std::mem::take(&mut self.0) {
+            map.insert(key.to_owned(), field.into_value());
+        }
+        Value::Object(map)
+    }
+    /// Appends the finished object to `out` as JSON text: exactly what serialising
+    /// [`JsonObject::build`]'s `Value` gives (keys sorted as in serde_json's map, a key set twice
+    /// with its last value), without building it.
+    pub fn write(&mut self, out: &mut Vec<u8>) {
+        let mut fields = std::mem::take(&mut self.0);
+        // Reversed, then stably sorted: the last value set for a key comes first among equal
+        // keys, and `dedup_by` keeps the first of each run.
+        fields.reverse();
+        fields.sort_by(|a, b| a.0.cmp(b.0));
+        fields.dedup_by(|later, kept| later.0 == kept.0);
+        out.push(b'{');
+        for (i, (key, field)) in fields.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            // Writing strings, integers and `Value`s into a `Vec` cannot fail.
+            let _ = serde_json::to_writer(&mut *out, key);
+            out.push(b':');
+            let _ = match field {
+                Field::Str(s) => serde_json::to_writer(&mut *out, s),
+                Field::Num(n) => serde_json::to_writer(&mut *out, n),
+                Field::Value(v) => serde_json::to_writer(&mut *out, v),
+                Field::Object(map) => serde_json::to_writer(&mut *out, map),
+            };
+        }
+        out.push(b'}');
     }
 }
 
 /// Makes a wire type (`SCAN`, `change_contact`, anything unknown) safe as an event-type segment:
-/// lower case, `[a-z0-9_]` only, at most 64 characters, `unknown` when nothing is left.
-pub fn type_segment(raw: &str) -> String {
-    let segment: String = raw
-        .trim()
+/// lower case, `[a-z0-9_]` only, at most 64 characters, `unknown` when nothing is left. A type
+/// that is already safe (the common case: `text`, `subscribe`) is borrowed, not rebuilt.
+pub fn type_segment(raw: &str) -> Cow<'_, str> {
+    let trimmed = raw.trim();
+    if !trimmed.is_empty()
+        && trimmed.len() <= 64
+        && trimmed
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    {
+        return Cow::Borrowed(trimmed);
+    }
+    let segment: String = trimmed
         .chars()
         .take(64)
         .map(|c| {
@@ -218,9 +292,9 @@ pub fn type_segment(raw: &str) -> String {
         })
         .collect();
     if segment.is_empty() {
-        "unknown".to_owned()
+        Cow::Borrowed("unknown")
     } else {
-        segment
+        Cow::Owned(segment)
     }
 }
 

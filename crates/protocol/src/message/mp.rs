@@ -179,7 +179,7 @@ impl MpEvent {
         }
     }
 
-    fn write(&self, out: &mut JsonObject) {
+    fn write<'a>(&'a self, out: &mut JsonObject<'a>) {
         out.str("event", self.name());
         match self {
             MpEvent::Subscribe {
@@ -230,25 +230,11 @@ impl Normalized for MpMessage {
     }
 
     fn to_normalized_json(&self) -> Value {
-        match self {
-            MpMessage::Message(m) => m.normalized(),
-            MpMessage::Event {
-                header,
-                event,
-                extra,
-            } => {
-                let mut out = JsonObject::new();
-                header.write(&mut out);
-                out.str("msg_type", "event");
-                event.write(&mut out);
-                out.extra(extra).build()
-            }
-            MpMessage::Unknown {
-                header,
-                msg_type,
-                fields,
-            } => unknown_json(header, "msg_type", msg_type, fields),
-        }
+        self.normalized_object().build()
+    }
+
+    fn write_normalized_json(&self, out: &mut Vec<u8>) {
+        self.normalized_object().write(out)
     }
 
     fn dedup_key(&self) -> String {
@@ -268,6 +254,32 @@ impl Normalized for MpMessage {
                 let msg_id = Fields::from_map(fields.clone()).text("MsgId");
                 message_key(header, msg_id.as_ref(), msg_type)
             }
+        }
+    }
+}
+
+impl MpMessage {
+    /// The normalised JSON object, for both forms of [`Normalized`].
+    fn normalized_object(&self) -> JsonObject<'_> {
+        match self {
+            MpMessage::Message(m) => m.normalized(),
+            MpMessage::Event {
+                header,
+                event,
+                extra,
+            } => {
+                let mut out = JsonObject::new();
+                header.write(&mut out);
+                out.str("msg_type", "event");
+                event.write(&mut out);
+                out.extra(extra);
+                out
+            }
+            MpMessage::Unknown {
+                header,
+                msg_type,
+                fields,
+            } => unknown_json(header, "msg_type", msg_type, fields),
         }
     }
 }

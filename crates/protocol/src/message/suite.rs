@@ -230,31 +230,11 @@ impl Normalized for SuiteEvent {
     }
 
     fn to_normalized_json(&self) -> Value {
-        let header = self.header();
-        let mut out = JsonObject::new();
-        out.str("suite_id", &header.suite_id);
-        out.str("info_type", self.info_type());
-        out.num("time_stamp", header.time_stamp);
-        out.opt_str("auth_corp_id", header.auth_corp_id.as_ref());
-        match self {
-            SuiteEvent::CreateAuth {
-                state, extra_info, ..
-            }
-            | SuiteEvent::ChangeAuth {
-                state, extra_info, ..
-            } => {
-                out.opt_str("state", state.as_ref());
-                out.opt_value("extra_info", extra_info.clone());
-            }
-            SuiteEvent::ChangeContact { change, .. } => change.write(&mut out),
-            SuiteEvent::Unknown { fields, .. } => {
-                return out.extra(fields).build();
-            }
-            SuiteEvent::SuiteTicket { .. }
-            | SuiteEvent::CancelAuth { .. }
-            | SuiteEvent::ResetPermanentCode { .. } => {}
-        }
-        out.extra(&header.extra).build()
+        self.normalized_object().build()
+    }
+
+    fn write_normalized_json(&self, out: &mut Vec<u8>) {
+        self.normalized_object().write(out)
     }
 
     fn dedup_key(&self) -> String {
@@ -283,6 +263,39 @@ impl Normalized for SuiteEvent {
             key.push_str(&key_part(&part));
         }
         key
+    }
+}
+
+impl SuiteEvent {
+    /// The normalised JSON object, for both forms of [`Normalized`].
+    fn normalized_object(&self) -> JsonObject<'_> {
+        let header = self.header();
+        let mut out = JsonObject::new();
+        out.str("suite_id", &header.suite_id);
+        out.str("info_type", self.info_type());
+        out.num("time_stamp", header.time_stamp);
+        out.opt_str("auth_corp_id", header.auth_corp_id.as_ref());
+        match self {
+            SuiteEvent::CreateAuth {
+                state, extra_info, ..
+            }
+            | SuiteEvent::ChangeAuth {
+                state, extra_info, ..
+            } => {
+                out.opt_str("state", state.as_ref());
+                out.opt_value("extra_info", extra_info.clone());
+            }
+            SuiteEvent::ChangeContact { change, .. } => change.write(&mut out),
+            SuiteEvent::Unknown { fields, .. } => {
+                out.extra(fields);
+                return out;
+            }
+            SuiteEvent::SuiteTicket { .. }
+            | SuiteEvent::CancelAuth { .. }
+            | SuiteEvent::ResetPermanentCode { .. } => {}
+        }
+        out.extra(&header.extra);
+        out
     }
 }
 

@@ -91,25 +91,11 @@ impl Normalized for WecomMessage {
     }
 
     fn to_normalized_json(&self) -> Value {
-        match self {
-            WecomMessage::Message(m) => m.normalized(),
-            WecomMessage::Event {
-                header,
-                event,
-                extra,
-            } => {
-                let mut out = JsonObject::new();
-                header.write(&mut out);
-                out.str("msg_type", "event");
-                event.write(&mut out);
-                out.extra(extra).build()
-            }
-            WecomMessage::Unknown {
-                header,
-                msg_type,
-                fields,
-            } => unknown_json(header, "msg_type", msg_type, fields),
-        }
+        self.normalized_object().build()
+    }
+
+    fn write_normalized_json(&self, out: &mut Vec<u8>) {
+        self.normalized_object().write(out)
     }
 
     fn dedup_key(&self) -> String {
@@ -128,6 +114,32 @@ impl Normalized for WecomMessage {
                 let msg_id = Fields::from_map(fields.clone()).text("MsgId");
                 message_key(header, msg_id.as_ref(), msg_type)
             }
+        }
+    }
+}
+
+impl WecomMessage {
+    /// The normalised JSON object, for both forms of [`Normalized`].
+    fn normalized_object(&self) -> JsonObject<'_> {
+        match self {
+            WecomMessage::Message(m) => m.normalized(),
+            WecomMessage::Event {
+                header,
+                event,
+                extra,
+            } => {
+                let mut out = JsonObject::new();
+                header.write(&mut out);
+                out.str("msg_type", "event");
+                event.write(&mut out);
+                out.extra(extra);
+                out
+            }
+            WecomMessage::Unknown {
+                header,
+                msg_type,
+                fields,
+            } => unknown_json(header, "msg_type", msg_type, fields),
         }
     }
 }

@@ -171,7 +171,7 @@ impl WecomEvent {
     }
 
     /// Writes `event` and the event's normalised fields into `out`.
-    pub(crate) fn write(&self, out: &mut JsonObject) {
+    pub(crate) fn write<'a>(&'a self, out: &mut JsonObject<'a>) {
         out.str("event", self.name());
         match self {
             WecomEvent::Subscribe | WecomEvent::Unsubscribe | WecomEvent::Unknown { .. } => {}

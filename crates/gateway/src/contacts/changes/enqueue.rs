@@ -28,7 +28,11 @@ pub fn directory_of(
                 .suite
                 .as_ref()
                 .and_then(|e| e.header().auth_corp_id.clone())
-                .or_else(|| parsed.source["auth_corp_id"].as_str().map(str::to_owned))
+                .or_else(|| {
+                    parsed.source.to_value()["auth_corp_id"]
+                        .as_str()
+                        .map(str::to_owned)
+                })
                 .filter(|c| !c.is_empty())?;
             Some((
                 format!("{}:{corp_id}", app.name),
@@ -65,7 +69,7 @@ pub async fn from_callback(
         "event_id": event_id,
         "app": app.name,
         "change_type": change.change_type(),
-        "data": parsed.data,
+        "data": parsed.data.to_value(),
     });
     let seq = gateway
         .store
