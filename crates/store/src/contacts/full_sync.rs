@@ -32,7 +32,7 @@ use crate::contacts::apply::{
 use crate::contacts::batch::{Arg, Batching, Stmt, in_list};
 use crate::contacts::model::{
     DEPARTMENT_COLUMNS, Department, DepartmentRow, MEMBER_COLUMNS, Member, MemberDepartmentRow,
-    MemberRow, Tag, TagMemberRow, attach_departments,
+    MemberRow, Tag, TagMemberRow, assemble_tags, attach_departments,
 };
 use crate::contacts::staging::staged_page_query;
 use crate::contacts::tx::Tx;
@@ -424,30 +424,7 @@ impl FullSyncApply {
                 std::slice::from_ref(&directory),
             )
             .await?;
-        let mut stored: HashMap<i64, Tag> = rows
-            .into_iter()
-            .map(|(tag_id, name)| {
-                (
-                    tag_id,
-                    Tag {
-                        tag_id,
-                        name,
-                        ..Tag::default()
-                    },
-                )
-            })
-            .collect();
-        for m in members {
-            let t = stored.entry(m.tag_id).or_insert_with(|| Tag {
-                tag_id: m.tag_id,
-                ..Tag::default()
-            });
-            if m.userid.is_empty() {
-                t.dept_ids.push(m.dept_id);
-            } else {
-                t.userids.push(m.userid);
-            }
-        }
+        let mut stored: HashMap<i64, Tag> = assemble_tags(rows, members).into_iter().collect();
         for t in stored.values_mut() {
             normalise_tag(t);
         }

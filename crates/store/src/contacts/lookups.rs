@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::contacts::batch::Arg;
 use crate::contacts::model::{
     DEPARTMENT_COLUMNS, Department, DepartmentRow, MEMBER_COLUMNS, Member, MemberDepartmentRow,
-    MemberRow, Tag, TagMemberRow, attach_departments,
+    MemberRow, Tag, TagMemberRow, assemble_tags, attach_departments,
 };
 use crate::error::StoreError;
 use crate::store::Store;
@@ -366,30 +366,7 @@ impl Store {
                 &[Arg::from(directory)],
             )
             .await?;
-        let mut by_id: BTreeMap<i64, Tag> = tags
-            .into_iter()
-            .map(|(tag_id, name)| {
-                (
-                    tag_id,
-                    Tag {
-                        tag_id,
-                        name,
-                        ..Tag::default()
-                    },
-                )
-            })
-            .collect();
-        for item in items {
-            let tag = by_id.entry(item.tag_id).or_insert_with(|| Tag {
-                tag_id: item.tag_id,
-                ..Tag::default()
-            });
-            if item.userid.is_empty() {
-                tag.dept_ids.push(item.dept_id);
-            } else {
-                tag.userids.push(item.userid);
-            }
-        }
+        let by_id = assemble_tags(tags, items);
         Ok(by_id.into_values().collect())
     }
 

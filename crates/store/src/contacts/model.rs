@@ -266,3 +266,37 @@ pub(crate) struct TagMemberRow {
     pub(crate) userid: String,
     pub(crate) dept_id: i64,
 }
+
+/// Tags put together from their rows (`tag_id`, `name`) and their member rows (a userid, or a
+/// department when the userid is empty), by id; a member row whose tag has no row still makes the
+/// tag (without a name).
+pub(crate) fn assemble_tags(
+    tags: Vec<(i64, Option<String>)>,
+    members: Vec<TagMemberRow>,
+) -> BTreeMap<i64, Tag> {
+    let mut by_id: BTreeMap<i64, Tag> = tags
+        .into_iter()
+        .map(|(tag_id, name)| {
+            (
+                tag_id,
+                Tag {
+                    tag_id,
+                    name,
+                    ..Tag::default()
+                },
+            )
+        })
+        .collect();
+    for m in members {
+        let tag = by_id.entry(m.tag_id).or_insert_with(|| Tag {
+            tag_id: m.tag_id,
+            ..Tag::default()
+        });
+        if m.userid.is_empty() {
+            tag.dept_ids.push(m.dept_id);
+        } else {
+            tag.userids.push(m.userid);
+        }
+    }
+    by_id
+}
