@@ -10,7 +10,7 @@ use crate::backend::on_pool;
 use crate::clock::now_ms;
 use crate::error::StoreError;
 use crate::json_text::JsonText;
-use crate::store::Store;
+use crate::store::{Pool, Store};
 
 /// Key of the transaction-level advisory lock that orders event commits on PostgreSQL.
 const EVENT_COMMIT_LOCK: i64 = 0x7778_6761_7465_0001; // "wxgate" + 1
@@ -204,51 +204,72 @@ fn insert_deliveries_sql(rows: usize) -> String {
     sql
 }
 
-impl Store {
-    /// Stores a batch of events and one pending delivery per (new event, webhook), in ONE
-    /// transaction (on SQLite without deliveries: one statement), and returns after the commit. Events whose `(app, dedup_key)` is already
-    /// stored — including earlier in the same batch — come back as [`Accepted::Duplicate`] with
-    /// the original's id and get no deliveries. Results are in batch order.
-    pub async fn accept_events(&self, batch: Vec<NewEvent>) -> Result<Vec<Accepted>, StoreError> {
-        if batch.is_empty() {
-            return Ok(Vec::new());
-        }
-        let now = now_ms();
-        // The columns are moved into the INSERT's arguments (sqlx copies a borrowed string
-        // once more); what answers each event afterwards is kept apart.
-        let (prepared, columns): (Vec<Kept>, Vec<Columns>) = batch
-            .into_iter()
-            .map(|e| {
-                let columns = Columns {
-                    event_type: e.event_type,
-                    source: e.source,
-                    received_at: e.received_at,
-                    data: e.data,
-                    raw: e.raw,
-                };
-                let kept = Kept {
-                    id: new_event_id(),
-                    app: e.app,
-                    dedup_key: e.dedup_key,
-                    webhooks: e.webhooks,
-                };
-                (kept, columns)
-            })
-            .unzip();
-        let is_pg = self.is_postgres();
-        // On SQLite, a batch that writes no deliveries is one INSERT statement, which SQLite
-        // commits atomically on its own: one round trip to sqlx's SQLite worker thread instead
-        // of three (BEGIN, INSERT, COMMIT). Duplicates are looked up after that commit, when
-        // their originals (stored before, or by this very statement) are committed too.
-        let one_statement = !is_pg
-            && prepared.len() <= EVENTS_PER_STATEMENT
-            && prepared.iter().all(|e| e.webhooks.is_empty());
-        on_pool!(self, pool => {
-            let (mut tx, mut single) = (None, None);
-            let conn: &mut _ = if one_statement {
-                &mut **single.insert(pool.acquire().await?)
+/// A batch split into what the INSERT consumes and what answers each event afterwards.
+pub(crate) struct Prepared {
+    kept: Vec<Kept>,
+    columns: Vec<Columns>,
+    /// On SQLite, a batch that writes no deliveries is one INSERT statement, which SQLite
+    /// commits atomically on its own: one round trip to sqlx's SQLite worker thread instead of
+    /// three (BEGIN, INSERT, COMMIT). Duplicates are looked up after that commit, when their
+    /// originals (stored before, or by this very statement) are committed too.
+    one_statement: bool,
+    is_pg: bool,
+    now: i64,
+}
+
+/// Gives each event its id and splits the batch; `is_pg` picks the SQL dialect.
+pub(crate) fn prepare(batch: Vec<NewEvent>, is_pg: bool) -> Prepared {
+    // The columns are moved into the INSERT's arguments (sqlx copies a borrowed string once
+    // more); what answers each event afterwards is kept apart.
+    let (kept, columns): (Vec<Kept>, Vec<Columns>) = batch
+        .into_iter()
+        .map(|e| {
+            let columns = Columns {
+                event_type: e.event_type,
+                source: e.source,
+                received_at: e.received_at,
+                data: e.data,
+                raw: e.raw,
+            };
+            let kept = Kept {
+                id: new_event_id(),
+                app: e.app,
+                dedup_key: e.dedup_key,
+                webhooks: e.webhooks,
+            };
+            (kept, columns)
+        })
+        .unzip();
+    let one_statement =
+        !is_pg && kept.len() <= EVENTS_PER_STATEMENT && kept.iter().all(|e| e.webhooks.is_empty());
+    Prepared {
+        kept,
+        columns,
+        one_statement,
+        is_pg,
+        now: now_ms(),
+    }
+}
+
+/// Defines `$name(conn, prepared)`, which writes a prepared batch on one connection of type
+/// `$conn` (the same code for both backends; a generic function would need a wall of sqlx
+/// trait bounds).
+macro_rules! define_write {
+    ($(#[$doc:meta])* $name:ident, $conn:ty) => {
+        $(#[$doc])*
+        pub(crate) async fn $name(
+            connection: &mut $conn,
+            prepared: Prepared,
+        ) -> Result<Vec<Accepted>, StoreError> {
+            let Prepared { kept, columns, one_statement, is_pg, now } = prepared;
+            if kept.is_empty() {
+                return Ok(Vec::new());
+            }
+            let mut tx = None;
+            let conn: &mut $conn = if one_statement {
+                connection
             } else {
-                &mut **tx.insert(pool.begin().await?)
+                &mut **tx.insert(sqlx::Connection::begin(connection).await?)
             };
             if is_pg {
                 // Serialise event-writing transactions so `seq` order is commit order (see
@@ -259,10 +280,12 @@ impl Store {
                     .await?;
             }
             // Multi-row inserts: a few statements per batch instead of a few per event.
-            let mut inserted: HashMap<String, i64> = HashMap::with_capacity(prepared.len());
+            let mut inserted: HashMap<String, i64> = HashMap::with_capacity(kept.len());
             let mut columns = columns.into_iter();
-            for chunk in prepared.chunks(EVENTS_PER_STATEMENT) {
-                let mut q = sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(insert_events_sql(chunk.len(), is_pg)));
+            for chunk in kept.chunks(EVENTS_PER_STATEMENT) {
+                let mut q = sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(
+                    insert_events_sql(chunk.len(), is_pg),
+                ));
                 for (event, column) in chunk.iter().zip(columns.by_ref()) {
                     // JSON text is moved in: an owned text as a `String`, a shared one (an
                     // app's `source`) as its `Arc<str>`, neither copied on SQLite.
@@ -280,9 +303,9 @@ impl Store {
                 }
                 inserted.extend(q.fetch_all(&mut *conn).await?);
             }
-            let mut out = Vec::with_capacity(prepared.len());
+            let mut out = Vec::with_capacity(kept.len());
             let mut pairs: Vec<(i64, &str)> = Vec::new();
-            for event in &prepared {
+            for event in &kept {
                 let id = &event.id;
                 if let Some(&seq) = inserted.get(id) {
                     let mut seen = HashSet::new();
@@ -305,7 +328,8 @@ impl Store {
                 }
             }
             for chunk in pairs.chunks(DELIVERIES_PER_STATEMENT) {
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(insert_deliveries_sql(chunk.len()))).bind(now);
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(insert_deliveries_sql(chunk.len())))
+                    .bind(now);
                 for (seq, webhook) in chunk {
                     q = q.bind(*seq).bind(*webhook);
                 }
@@ -314,9 +338,38 @@ impl Store {
             if let Some(tx) = tx {
                 tx.commit().await?;
             }
-            drop(single);
             Ok(out)
-        })
+        }
+    };
+}
+
+define_write!(
+    /// Writes a prepared batch on one SQLite connection.
+    write_sqlite,
+    sqlx::SqliteConnection
+);
+define_write!(
+    /// Writes a prepared batch on one PostgreSQL connection.
+    write_postgres,
+    sqlx::PgConnection
+);
+
+impl Store {
+    /// Stores a batch of events and one pending delivery per (new event, webhook), in ONE
+    /// transaction (on SQLite without deliveries: one statement), and returns after the commit.
+    /// Events whose `(app, dedup_key)` is already stored — including earlier in the same batch —
+    /// come back as [`Accepted::Duplicate`] with the original's id and get no deliveries.
+    /// Results are in batch order. The callback writer uses an [`EventWriter`](crate::EventWriter)
+    /// instead, which keeps a connection of its own.
+    pub async fn accept_events(&self, batch: Vec<NewEvent>) -> Result<Vec<Accepted>, StoreError> {
+        if batch.is_empty() {
+            return Ok(Vec::new());
+        }
+        let prepared = prepare(batch, self.is_postgres());
+        match self.pool() {
+            Pool::Sqlite(pool) => write_sqlite(&mut *pool.acquire().await?, prepared).await,
+            Pool::Postgres(pool) => write_postgres(&mut *pool.acquire().await?, prepared).await,
+        }
     }
 
     /// Events with `seq > cursor_seq`, in `seq` order, at most `limit`. Pass the last `seq` you

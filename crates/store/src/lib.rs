@@ -46,6 +46,7 @@ mod clock;
 pub mod contacts;
 mod deliveries;
 mod error;
+mod event_writer;
 mod events;
 mod json_text;
 mod leases;
@@ -72,6 +73,7 @@ pub use contacts::{
 };
 pub use deliveries::{Delivery, DeliveryFilter, DeliveryStatus, DueDelivery, OutboxLag};
 pub use error::StoreError;
+pub use event_writer::EventWriter;
 pub use events::{Accepted, NewEvent, StoredEvent};
 pub use json_text::JsonText;
 pub use leases::{LEASE_TTL, LockGuard};

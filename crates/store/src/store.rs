@@ -34,6 +34,9 @@ pub(crate) enum Pool {
 
 struct Inner {
     pool: Pool,
+    /// SQLite on a file: other connections to the same database can be opened (an in-memory
+    /// database exists only in its pool's one connection).
+    file_backed: bool,
     secrets: SecretBox,
     /// SQLite only: names of the locks held by this process.
     local_locks: Arc<Mutex<HashSet<String>>>,
@@ -63,8 +66,10 @@ impl Store {
             url: shown.clone(),
             source,
         };
+        let mut file_backed = false;
         let pool = if url.starts_with("sqlite:") {
             let memory = url.contains(":memory:") || url.contains("mode=memory");
+            file_backed = !memory;
             let options = SqliteConnectOptions::from_str(url)
                 .map_err(not_connected)?
                 .create_if_missing(true)
@@ -116,6 +121,7 @@ impl Store {
         Ok(Store {
             inner: Arc::new(Inner {
                 pool,
+                file_backed,
                 secrets,
                 local_locks: Arc::default(),
             }),
@@ -149,6 +155,11 @@ impl Store {
 
     pub(crate) fn pool(&self) -> &Pool {
         &self.inner.pool
+    }
+
+    /// True for SQLite on a file (not in memory): a connection of one's own can be opened.
+    pub(crate) fn is_file_backed(&self) -> bool {
+        self.inner.file_backed
     }
 
     pub(crate) fn secrets(&self) -> &SecretBox {

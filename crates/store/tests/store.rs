@@ -17,6 +17,7 @@ on_both_backends!(
     retention_keeps_pending_and_frees_dedup_keys,
     large_batches_span_several_statements,
     batches_without_webhooks_dedup_like_the_others,
+    event_writer_dedups_with_the_pool_and_recovers_from_errors,
 );
 
 mod cases {
@@ -57,6 +58,80 @@ mod cases {
             Accepted::New { seq, .. } => *seq,
             other => panic!("expected a new event, got {other:?}"),
         }
+    }
+
+    pub async fn event_writer_dedups_with_the_pool_and_recovers_from_errors(db: Arc<TestDb>) {
+        let store = db.store().await;
+        let mut writer = store.event_writer();
+        assert!(writer.accept(vec![]).await.unwrap().is_empty());
+        let out = writer
+            .accept(vec![
+                event("app", "w1", &["crm", "crm"]),
+                event("app", "w1", &["crm"]), // duplicate inside the batch
+                event("app", "w2", &[]),
+            ])
+            .await
+            .unwrap();
+        let s1 = new_seq(&out[0]);
+        assert_eq!(
+            out[1],
+            Accepted::Duplicate {
+                id: out[0].id().to_owned()
+            }
+        );
+        assert!(new_seq(&out[2]) > s1);
+        // A file-backed SQLite store gives the writer a connection of its own.
+        assert_eq!(writer.has_own_connection(), !db.is_postgres());
+
+        // The writer and the pool see one dedup window, both ways.
+        let from_pool = store
+            .accept_events(vec![event("app", "w2", &[]), event("app", "p1", &[])])
+            .await
+            .unwrap();
+        assert_eq!(
+            from_pool[0],
+            Accepted::Duplicate {
+                id: out[2].id().to_owned()
+            }
+        );
+        let again = writer
+            .accept(vec![event("app", "p1", &["crm"])])
+            .await
+            .unwrap();
+        assert_eq!(
+            again[0],
+            Accepted::Duplicate {
+                id: from_pool[1].id().to_owned()
+            }
+        );
+        assert_eq!(db.raw_i64("SELECT COUNT(*) FROM events").await, 3);
+        assert_eq!(db.raw_i64("SELECT COUNT(*) FROM deliveries").await, 1);
+        let stored = store.get_event(out[0].id()).await.unwrap().unwrap();
+        assert_eq!(stored.raw, "<xml><MsgId>w1</MsgId></xml>");
+
+        // A failed batch is an error, writes nothing, and the writer starts over with a fresh
+        // connection once the database is usable again.
+        db.raw_exec("ALTER TABLE events RENAME TO events_away")
+            .await;
+        let failed = writer.accept(vec![event("app", "w3", &["crm"])]).await;
+        assert!(failed.is_err(), "{failed:?}");
+        assert!(!writer.has_own_connection());
+        db.raw_exec("ALTER TABLE events_away RENAME TO events")
+            .await;
+        let after = writer
+            .accept(vec![event("app", "w3", &["crm"]), event("app", "w1", &[])])
+            .await
+            .unwrap();
+        assert!(new_seq(&after[0]) > s1);
+        assert_eq!(
+            after[1],
+            Accepted::Duplicate {
+                id: out[0].id().to_owned()
+            }
+        );
+        assert_eq!(writer.has_own_connection(), !db.is_postgres());
+        assert_eq!(db.raw_i64("SELECT COUNT(*) FROM events").await, 4);
+        assert_eq!(db.raw_i64("SELECT COUNT(*) FROM deliveries").await, 2);
     }
 
     pub async fn migrations_are_idempotent(db: Arc<TestDb>) {

@@ -1,5 +1,5 @@
 //! Durable, batched ingestion: every accepted callback goes through one writer task that commits
-//! events in groups (one `store.accept_events` transaction per group) and answers each handler
+//! events in groups (one transaction per group, through the store's `EventWriter`) and answers each handler
 //! only after the commit, so an acknowledged callback is never lost.
 //!
 //! Batching is "group commit": the writer takes the first waiting event, then whatever else is
@@ -80,6 +80,8 @@ async fn write_batches(
     events_committed: Arc<Notify>,
     mut queue: mpsc::Receiver<Job>,
 ) {
+    // A connection of its own on SQLite: the pages it appends to stay in its cache.
+    let mut writer = store.event_writer();
     while let Some(first) = queue.recv().await {
         let mut jobs = vec![first];
         take_queued(&mut queue, &mut jobs);
@@ -99,7 +101,7 @@ async fn write_batches(
             jobs.into_iter().map(|j| (j.event, j.ack)).unzip();
         let size = events.len();
         let wanted: Vec<bool> = events.iter().map(|e| !e.webhooks.is_empty()).collect();
-        match store.accept_events(events).await {
+        match writer.accept(events).await {
             Ok(results) => {
                 let fresh = results.iter().any(|r| matches!(r, Accepted::New { .. }));
                 // Deliveries are written for new events with webhooks, and only for those.

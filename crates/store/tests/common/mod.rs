@@ -104,6 +104,14 @@ impl TestDb {
         }
     }
 
+    /// Runs one statement directly (to break or mend the schema under a test).
+    pub async fn raw_exec(&self, sql: &'static str) {
+        match &self.raw {
+            Raw::Sqlite(pool) => sqlx::query(sql).execute(pool).await.map(drop).unwrap(),
+            Raw::Postgres(pool) => sqlx::query(sql).execute(pool).await.map(drop).unwrap(),
+        }
+    }
+
     /// The first column (BIGINT) of the one row of `sql`.
     pub async fn raw_i64(&self, sql: &'static str) -> i64 {
         match &self.raw {
