@@ -1,6 +1,6 @@
 //! Durable, batched ingestion: every accepted callback goes through one writer task that commits
-//! events in groups (one transaction per group, through the store's `EventWriter`) and answers each handler
-//! only after the commit, so an acknowledged callback is never lost.
+//! events in groups (one transaction per group, through the store's `EventWriter`) and answers
+//! each handler only after the commit, so an acknowledged callback is never lost.
 //!
 //! Batching is "group commit": the writer takes the first waiting event, then whatever else is
 //! queued (up to [`MAX_BATCH`]) after letting the tasks that are ready to run enqueue theirs
