@@ -280,6 +280,28 @@ impl UserMessage {
     }
 }
 
+/// An event's normalised object: the header, `msg_type: "event"`, what `write_event` adds (the
+/// event's name and fields), then the fields nothing read.
+pub(crate) fn event_json<'a>(
+    header: &'a Header,
+    extra: &'a Map<String, Value>,
+    write_event: impl FnOnce(&mut JsonObject<'a>),
+) -> JsonObject<'a> {
+    let mut out = JsonObject::new();
+    header.write(&mut out);
+    out.str("msg_type", "event");
+    write_event(&mut out);
+    out.extra(extra);
+    out
+}
+
+/// Dedup key of a payload whose `MsgType` is unknown: its `MsgId` if it has one, else an
+/// event-style key on the type (as [`message_key`]).
+pub(crate) fn unknown_key(header: &Header, msg_type: &str, fields: &Map<String, Value>) -> String {
+    let msg_id = Fields::from_map(fields.clone()).text("MsgId");
+    message_key(header, msg_id.as_ref(), msg_type)
+}
+
 /// A payload whose `MsgType` (or `Event`) is unknown: header, the type, and every other field.
 pub(crate) fn unknown_json<'a>(
     header: &'a Header,

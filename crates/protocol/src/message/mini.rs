@@ -9,10 +9,9 @@
 
 use serde_json::{Map, Value};
 
-use super::content::unknown_json;
+use super::content::{event_json, unknown_json, unknown_key};
 use super::{
-    Fields, Header, JsonObject, MessageError, Normalized, UserMessage, event_key, message_key,
-    type_segment,
+    Fields, Header, JsonObject, MessageError, Normalized, UserMessage, event_key, type_segment,
 };
 
 /// A decrypted Mini Program push.
@@ -125,10 +124,7 @@ impl Normalized for MiniMessage {
                 header,
                 msg_type,
                 fields,
-            } => {
-                let msg_id = Fields::from_map(fields.clone()).text("MsgId");
-                message_key(header, msg_id.as_ref(), msg_type)
-            }
+            } => unknown_key(header, msg_type, fields),
         }
     }
 }
@@ -142,17 +138,12 @@ impl MiniMessage {
                 header,
                 event,
                 extra,
-            } => {
-                let mut out = JsonObject::new();
-                header.write(&mut out);
-                out.str("msg_type", "event");
+            } => event_json(header, extra, |out| {
                 out.str("event", event.name());
                 if let MiniEvent::UserEnterTempsession { session_from } = event {
                     out.opt_str("session_from", session_from.as_ref());
                 }
-                out.extra(extra);
-                out
-            }
+            }),
             MiniMessage::Unknown {
                 header,
                 msg_type,

@@ -9,10 +9,9 @@
 
 use serde_json::{Map, Value};
 
-use super::content::unknown_json;
+use super::content::{event_json, unknown_json, unknown_key};
 use super::{
-    Fields, Header, JsonObject, MessageError, Normalized, UserMessage, event_key, message_key,
-    type_segment,
+    Fields, Header, JsonObject, MessageError, Normalized, UserMessage, event_key, type_segment,
 };
 
 /// A decrypted Official Account push.
@@ -250,10 +249,7 @@ impl Normalized for MpMessage {
                 header,
                 msg_type,
                 fields,
-            } => {
-                let msg_id = Fields::from_map(fields.clone()).text("MsgId");
-                message_key(header, msg_id.as_ref(), msg_type)
-            }
+            } => unknown_key(header, msg_type, fields),
         }
     }
 }
@@ -267,14 +263,7 @@ impl MpMessage {
                 header,
                 event,
                 extra,
-            } => {
-                let mut out = JsonObject::new();
-                header.write(&mut out);
-                out.str("msg_type", "event");
-                event.write(&mut out);
-                out.extra(extra);
-                out
-            }
+            } => event_json(header, extra, |out| event.write(out)),
             MpMessage::Unknown {
                 header,
                 msg_type,

@@ -6,10 +6,10 @@
 
 use serde_json::{Map, Value};
 
-use super::content::unknown_json;
+use super::content::{event_json, unknown_json, unknown_key};
 use super::{
     Fields, Header, JsonObject, MessageError, Normalized, UserMessage, WecomEvent, event_key,
-    message_key, type_segment,
+    type_segment,
 };
 
 /// A decrypted WeCom app callback.
@@ -110,10 +110,7 @@ impl Normalized for WecomMessage {
                 header,
                 msg_type,
                 fields,
-            } => {
-                let msg_id = Fields::from_map(fields.clone()).text("MsgId");
-                message_key(header, msg_id.as_ref(), msg_type)
-            }
+            } => unknown_key(header, msg_type, fields),
         }
     }
 }
@@ -127,14 +124,7 @@ impl WecomMessage {
                 header,
                 event,
                 extra,
-            } => {
-                let mut out = JsonObject::new();
-                header.write(&mut out);
-                out.str("msg_type", "event");
-                event.write(&mut out);
-                out.extra(extra);
-                out
-            }
+            } => event_json(header, extra, |out| event.write(out)),
             WecomMessage::Unknown {
                 header,
                 msg_type,
