@@ -179,6 +179,23 @@ pub struct AppEntry {
     pub open_platform: Option<String>,
 }
 
+#[cfg(test)]
+impl AppEntry {
+    /// A bare entry for unit tests: secret `s`, no callback crypto, empty lists.
+    pub(crate) fn bare(name: &str, kind: AppKind) -> AppEntry {
+        AppEntry {
+            name: name.into(),
+            kind,
+            secret: SecretText::new("s"),
+            callback: None,
+            trusted_domains: vec![],
+            jsapi_list: vec![],
+            cors_origins: vec![],
+            open_platform: None,
+        }
+    }
+}
+
 /// Why an app could not be registered.
 #[derive(Debug, thiserror::Error)]
 #[error("app `{name}`: {source}; {hint}", hint = source.hint())]

@@ -277,19 +277,9 @@ pub fn event_json(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::registry::SecretText;
 
     fn app(name: &str, kind: AppKind) -> AppEntry {
-        AppEntry {
-            name: name.into(),
-            kind,
-            secret: SecretText::new("s"),
-            callback: None,
-            trusted_domains: vec![],
-            jsapi_list: vec![],
-            cors_origins: vec![],
-            open_platform: None,
-        }
+        AppEntry::bare(name, kind)
     }
 
     #[test]

@@ -81,20 +81,18 @@ pub fn preflight(origin: HeaderValue) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::registry::{AppKind, SecretText};
+    use crate::registry::AppKind;
 
     fn app(trusted: &[&str], cors: &[&str]) -> AppEntry {
         AppEntry {
-            name: "oa".into(),
-            kind: AppKind::OfficialAccount {
-                app_id: "wx1".into(),
-            },
-            secret: SecretText::new("s"),
-            callback: None,
             trusted_domains: trusted.iter().map(|s| (*s).to_owned()).collect(),
-            jsapi_list: vec![],
             cors_origins: cors.iter().map(|s| (*s).to_owned()).collect(),
-            open_platform: None,
+            ..AppEntry::bare(
+                "oa",
+                AppKind::OfficialAccount {
+                    app_id: "wx1".into(),
+                },
+            )
         }
     }
 

@@ -150,19 +150,9 @@ pub fn owns(app: &AppEntry, key: &TokenKey) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::registry::SecretText;
 
     fn app(kind: AppKind) -> AppEntry {
-        AppEntry {
-            name: "a".into(),
-            kind,
-            secret: SecretText::new("s"),
-            callback: None,
-            trusted_domains: vec![],
-            jsapi_list: vec![],
-            cors_origins: vec![],
-            open_platform: None,
-        }
+        AppEntry::bare("a", kind)
     }
 
     #[test]
