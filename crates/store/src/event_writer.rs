@@ -47,12 +47,10 @@ impl EventWriter {
     /// same results) and returns after the commit. After an error the connection is dropped
     /// (it may be mid-transaction) and the next batch opens a fresh one.
     pub async fn accept(&mut self, batch: Vec<NewEvent>) -> Result<Vec<Accepted>, StoreError> {
-        let Pool::Sqlite(pool) = self.store.pool() else {
-            return self.store.accept_events(batch).await;
+        let pool = match self.store.pool() {
+            Pool::Sqlite(pool) if self.store.is_file_backed() => pool,
+            _ => return self.store.accept_events(batch).await,
         };
-        if !self.store.is_file_backed() {
-            return self.store.accept_events(batch).await;
-        }
         if batch.is_empty() {
             return Ok(Vec::new());
         }
@@ -60,7 +58,7 @@ impl EventWriter {
             Some(conn) => conn,
             None => self.own.insert(pool.connect_options().connect().await?),
         };
-        let result = events::write_sqlite(conn, events::prepare(batch, false)).await;
+        let result = events::write_sqlite(conn, events::prepare(batch)).await;
         if result.is_err() {
             self.own = None;
         }

@@ -208,17 +208,11 @@ fn insert_deliveries_sql(rows: usize) -> String {
 pub(crate) struct Prepared {
     kept: Vec<Kept>,
     columns: Vec<Columns>,
-    /// On SQLite, a batch that writes no deliveries is one INSERT statement, which SQLite
-    /// commits atomically on its own: one round trip to sqlx's SQLite worker thread instead of
-    /// three (BEGIN, INSERT, COMMIT). Duplicates are looked up after that commit, when their
-    /// originals (stored before, or by this very statement) are committed too.
-    one_statement: bool,
-    is_pg: bool,
     now: i64,
 }
 
-/// Gives each event its id and splits the batch; `is_pg` picks the SQL dialect.
-pub(crate) fn prepare(batch: Vec<NewEvent>, is_pg: bool) -> Prepared {
+/// Gives each event its id and splits the batch.
+pub(crate) fn prepare(batch: Vec<NewEvent>) -> Prepared {
     // The columns are moved into the INSERT's arguments (sqlx copies a borrowed string once
     // more); what answers each event afterwards is kept apart.
     let (kept, columns): (Vec<Kept>, Vec<Columns>) = batch
@@ -240,31 +234,36 @@ pub(crate) fn prepare(batch: Vec<NewEvent>, is_pg: bool) -> Prepared {
             (kept, columns)
         })
         .unzip();
-    let one_statement =
-        !is_pg && kept.len() <= EVENTS_PER_STATEMENT && kept.iter().all(|e| e.webhooks.is_empty());
     Prepared {
         kept,
         columns,
-        one_statement,
-        is_pg,
         now: now_ms(),
     }
 }
 
 /// Defines `$name(conn, prepared)`, which writes a prepared batch on one connection of type
-/// `$conn` (the same code for both backends; a generic function would need a wall of sqlx
-/// trait bounds).
+/// `$conn`, PostgreSQL's if `$is_pg` (the same code for both backends; a generic function would
+/// need a wall of sqlx trait bounds).
 macro_rules! define_write {
-    ($(#[$doc:meta])* $name:ident, $conn:ty) => {
+    ($(#[$doc:meta])* $name:ident, $conn:ty, $is_pg:expr) => {
         $(#[$doc])*
         pub(crate) async fn $name(
             connection: &mut $conn,
             prepared: Prepared,
         ) -> Result<Vec<Accepted>, StoreError> {
-            let Prepared { kept, columns, one_statement, is_pg, now } = prepared;
+            let Prepared { kept, columns, now } = prepared;
             if kept.is_empty() {
                 return Ok(Vec::new());
             }
+            let is_pg: bool = $is_pg;
+            // On SQLite, a batch that writes no deliveries is one INSERT statement, which
+            // SQLite commits atomically on its own: one round trip to sqlx's SQLite worker
+            // thread instead of three (BEGIN, INSERT, COMMIT). Duplicates are looked up after
+            // that commit, when their originals (stored before, or by this very statement) are
+            // committed too.
+            let one_statement = !is_pg
+                && kept.len() <= EVENTS_PER_STATEMENT
+                && kept.iter().all(|e| e.webhooks.is_empty());
             let mut tx = None;
             let conn: &mut $conn = if one_statement {
                 connection
@@ -346,12 +345,14 @@ macro_rules! define_write {
 define_write!(
     /// Writes a prepared batch on one SQLite connection.
     write_sqlite,
-    sqlx::SqliteConnection
+    sqlx::SqliteConnection,
+    false
 );
 define_write!(
     /// Writes a prepared batch on one PostgreSQL connection.
     write_postgres,
-    sqlx::PgConnection
+    sqlx::PgConnection,
+    true
 );
 
 impl Store {
@@ -365,7 +366,7 @@ impl Store {
         if batch.is_empty() {
             return Ok(Vec::new());
         }
-        let prepared = prepare(batch, self.is_postgres());
+        let prepared = prepare(batch);
         match self.pool() {
             Pool::Sqlite(pool) => write_sqlite(&mut *pool.acquire().await?, prepared).await,
             Pool::Postgres(pool) => write_postgres(&mut *pool.acquire().await?, prepared).await,
