@@ -69,6 +69,17 @@ pub enum StoreError {
         "database error: {0}; check the database server's log and that migrations ran (`wxgate migrate`)"
     )]
     Db(#[from] sqlx::Error),
+    /// An error of the callback writer's own SQLite connection.
+    #[error(
+        "database error in the event writer: {0}; check that the SQLite file is writable and that migrations ran (`wxgate migrate`)"
+    )]
+    Sqlite(#[from] rusqlite::Error),
+    /// The callback writer's thread could not be started.
+    #[error("cannot start the event writer thread: {0}")]
+    WriterThread(#[source] std::io::Error),
+    /// The callback writer's thread ended without answering (it panicked).
+    #[error("the event writer thread stopped unexpectedly; the next batch starts a new one")]
+    WriterStopped,
 }
 
 impl StoreError {

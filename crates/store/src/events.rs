@@ -127,20 +127,20 @@ pub(crate) fn new_event_id() -> String {
 }
 
 /// An event's columns that only the INSERT needs.
-struct Columns {
-    event_type: String,
-    source: JsonText,
-    received_at: i64,
-    data: JsonText,
-    raw: String,
+pub(crate) struct Columns {
+    pub(crate) event_type: String,
+    pub(crate) source: JsonText,
+    pub(crate) received_at: i64,
+    pub(crate) data: JsonText,
+    pub(crate) raw: String,
 }
 
 /// What answers an event after the INSERT: its new id, its dedup key and its webhooks.
-struct Kept {
-    id: String,
-    app: String,
-    dedup_key: String,
-    webhooks: Vec<String>,
+pub(crate) struct Kept {
+    pub(crate) id: String,
+    pub(crate) app: String,
+    pub(crate) dedup_key: String,
+    pub(crate) webhooks: Vec<String>,
 }
 
 /// Events per multi-row INSERT (8 parameters each; far below both backends' parameter limits).
@@ -148,7 +148,7 @@ const EVENTS_PER_STATEMENT: usize = 256;
 /// Deliveries per multi-row INSERT (2 parameters each, plus the shared timestamp).
 const DELIVERIES_PER_STATEMENT: usize = 1024;
 
-const SELECT_ORIGINAL: &str = "SELECT id FROM events WHERE app = $1 AND dedup_key = $2";
+pub(crate) const SELECT_ORIGINAL: &str = "SELECT id FROM events WHERE app = $1 AND dedup_key = $2";
 
 /// `INSERT INTO events … VALUES (…), (…) ON CONFLICT DO NOTHING RETURNING id, seq` for `rows` rows.
 ///
@@ -206,9 +206,9 @@ fn insert_deliveries_sql(rows: usize) -> String {
 
 /// A batch split into what the INSERT consumes and what answers each event afterwards.
 pub(crate) struct Prepared {
-    kept: Vec<Kept>,
-    columns: Vec<Columns>,
-    now: i64,
+    pub(crate) kept: Vec<Kept>,
+    pub(crate) columns: Vec<Columns>,
+    pub(crate) now: i64,
 }
 
 /// Gives each event its id and splits the batch.

@@ -57,6 +57,7 @@ pub mod oidc;
 mod pending_auth_codes;
 mod retention;
 mod secret_box;
+mod sqlite_writer;
 mod store;
 mod suites;
 mod tokens;
