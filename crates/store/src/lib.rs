@@ -12,7 +12,9 @@
 //! before it reaches the database.
 //!
 //! The same SQL runs on both backends wherever the dialects agree; timestamps are integer unix
-//! milliseconds and JSON is stored as TEXT, so rows decode identically on both.
+//! milliseconds and JSON is stored as TEXT, so rows decode identically on both. Everything goes
+//! through sqlx except one path: on a SQLite file, the callback writer ([`EventWriter`]) commits
+//! its batches on a thread of its own with a `rusqlite` connection (same bundled SQLite).
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
