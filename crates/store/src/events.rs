@@ -143,6 +143,17 @@ pub(crate) struct Kept {
     pub(crate) webhooks: Vec<String>,
 }
 
+impl Kept {
+    /// The webhooks that get a delivery of this event: each one once, in order.
+    pub(crate) fn distinct_webhooks(&self) -> impl Iterator<Item = &str> {
+        let mut seen = HashSet::new();
+        self.webhooks
+            .iter()
+            .map(String::as_str)
+            .filter(move |w| seen.insert(*w))
+    }
+}
+
 /// Events per multi-row INSERT (8 parameters each; far below both backends' parameter limits).
 const EVENTS_PER_STATEMENT: usize = 256;
 /// Deliveries per multi-row INSERT (2 parameters each, plus the shared timestamp).
@@ -307,14 +318,7 @@ macro_rules! define_write {
             for event in &kept {
                 let id = &event.id;
                 if let Some(&seq) = inserted.get(id) {
-                    let mut seen = HashSet::new();
-                    pairs.extend(
-                        event
-                            .webhooks
-                            .iter()
-                            .filter(|w| seen.insert(w.as_str()))
-                            .map(|w| (seq, w.as_str())),
-                    );
+                    pairs.extend(event.distinct_webhooks().map(|w| (seq, w)));
                     out.push(Accepted::New { id: id.clone(), seq });
                 } else {
                     // Stored before, or earlier in this batch (visible inside the transaction).

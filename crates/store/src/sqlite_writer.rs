@@ -10,7 +10,6 @@
 //! a file, where a second connection to the database can be opened; everything else about the
 //! database (migrations, the pool, every other query) stays with sqlx.
 
-use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::Duration;
@@ -110,9 +109,6 @@ fn serve(conn: &mut Connection, queue: &mpsc::Receiver<Request>) {
 /// Nothing is written if anything fails (the transaction rolls back when dropped).
 fn write(conn: &mut Connection, batch: Prepared) -> Result<Vec<Accepted>, StoreError> {
     let Prepared { kept, columns, now } = batch;
-    if kept.is_empty() {
-        return Ok(Vec::new());
-    }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut out = Vec::with_capacity(kept.len());
     {
@@ -144,8 +140,7 @@ fn write(conn: &mut Connection, batch: Prepared) -> Result<Vec<Accepted>, StoreE
                 continue;
             }
             let seq = tx.last_insert_rowid();
-            let mut seen = HashSet::new();
-            for webhook in event.webhooks.iter().filter(|w| seen.insert(w.as_str())) {
+            for webhook in event.distinct_webhooks() {
                 delivery.execute(params![seq, webhook, now])?;
             }
             out.push(Accepted::New { id: event.id, seq });
