@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use tokio::sync::oneshot;
 
 use crate::error::StoreError;
@@ -27,6 +27,13 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// One event; `ON CONFLICT … DO NOTHING` leaves a duplicate out (no row changed).
 const INSERT_EVENT: &str = "INSERT INTO events (id, app, type, source, dedup_key, received_at, data, raw) \
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (app, dedup_key) DO NOTHING";
+
+/// Opens a batch's transaction, taking SQLite's write lock at once (waiting up to the busy
+/// timeout for it) rather than at the first insert.
+const BEGIN: &str = "BEGIN IMMEDIATE";
+
+/// Commits a batch.
+const COMMIT: &str = "COMMIT";
 
 /// One pending delivery; `?3` is the batch's time.
 const INSERT_DELIVERY: &str = "INSERT INTO deliveries \
@@ -53,9 +60,9 @@ impl SqliteWriter {
         std::thread::Builder::new()
             .name("wxgate-event-writer".into())
             .spawn(move || match connect(&path) {
-                Ok(mut conn) => {
+                Ok(conn) => {
                     if opened.send(Ok(())).is_ok() {
-                        serve(&mut conn, &queue);
+                        serve(&conn, &queue);
                     }
                 }
                 Err(e) => {
@@ -92,7 +99,7 @@ fn connect(path: &std::path::Path) -> Result<Connection, StoreError> {
 
 /// Answers batches until the handle is dropped, or until a batch fails: the thread then ends
 /// and the next batch gets a fresh connection (the gateway's rule after any failed batch).
-fn serve(conn: &mut Connection, queue: &mpsc::Receiver<Request>) {
+fn serve(conn: &Connection, queue: &mpsc::Receiver<Request>) {
     while let Ok(Request { batch, reply }) = queue.recv() {
         let result = write(conn, batch);
         let failed = result.is_err();
@@ -106,47 +113,62 @@ fn serve(conn: &mut Connection, queue: &mpsc::Receiver<Request>) {
 /// Writes a batch in ONE transaction, with the same results as the store's sqlx path: in batch
 /// order, a duplicate (stored before or earlier in the batch) comes back with the original's id
 /// and gets no deliveries, and each new event gets one pending delivery per distinct webhook.
-/// Nothing is written if anything fails (the transaction rolls back when dropped).
-fn write(conn: &mut Connection, batch: Prepared) -> Result<Vec<Accepted>, StoreError> {
-    let Prepared { kept, columns, now } = batch;
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let mut out = Vec::with_capacity(kept.len());
-    {
-        let mut insert = tx.prepare_cached(INSERT_EVENT)?;
-        let mut original = tx.prepare_cached(SELECT_ORIGINAL)?;
-        let mut delivery = tx.prepare_cached(INSERT_DELIVERY)?;
-        for (event, column) in kept.into_iter().zip(columns) {
-            let changed = insert.execute(params![
-                event.id,
-                event.app,
-                column.event_type,
-                column.source.as_str(),
-                event.dedup_key,
-                column.received_at,
-                column.data.as_str(),
-                column.raw,
-            ])?;
-            if changed == 0 {
-                let id: Option<String> = original
-                    .query_row(params![event.app, event.dedup_key], |row| row.get(0))
-                    .optional()?;
-                // The conflict was on (app, dedup_key), so the original exists; None would mean
-                // the schema no longer matches this code.
-                let id = id.ok_or(StoreError::NotFound(format!(
-                    "the original of a duplicate event ({})",
-                    event.app
-                )))?;
-                out.push(Accepted::Duplicate { id });
-                continue;
-            }
-            let seq = tx.last_insert_rowid();
-            for webhook in event.distinct_webhooks() {
-                delivery.execute(params![seq, webhook, now])?;
-            }
-            out.push(Accepted::New { id: event.id, seq });
-        }
+/// Nothing is written if anything fails: the transaction is rolled back (and the thread then
+/// ends, closing the connection).
+///
+/// `BEGIN IMMEDIATE` and `COMMIT` are prepared once, like the inserts: `rusqlite`'s
+/// `Transaction` runs them through `execute_batch`, which parses them again for every batch.
+fn write(conn: &Connection, batch: Prepared) -> Result<Vec<Accepted>, StoreError> {
+    conn.prepare_cached(BEGIN)?.execute([])?;
+    let written = insert_batch(conn, batch).and_then(|out| {
+        conn.prepare_cached(COMMIT)?.execute([])?;
+        Ok(out)
+    });
+    if written.is_err() && !conn.is_autocommit() {
+        // The batch's error is what the callers need; a failed rollback changes nothing for
+        // them (the connection is closed next, which rolls back too).
+        let _ = conn.execute_batch("ROLLBACK");
     }
-    tx.commit()?;
+    written
+}
+
+/// The rows of one batch, inside the transaction [`write`] opened.
+fn insert_batch(conn: &Connection, batch: Prepared) -> Result<Vec<Accepted>, StoreError> {
+    let Prepared { kept, columns, now } = batch;
+    let mut out = Vec::with_capacity(kept.len());
+    let mut insert = conn.prepare_cached(INSERT_EVENT)?;
+    let mut original = conn.prepare_cached(SELECT_ORIGINAL)?;
+    let mut delivery = conn.prepare_cached(INSERT_DELIVERY)?;
+    for (event, column) in kept.into_iter().zip(columns) {
+        let changed = insert.execute(params![
+            event.id,
+            event.app,
+            column.event_type,
+            column.source.as_str(),
+            event.dedup_key,
+            column.received_at,
+            column.data.as_str(),
+            column.raw,
+        ])?;
+        if changed == 0 {
+            let id: Option<String> = original
+                .query_row(params![event.app, event.dedup_key], |row| row.get(0))
+                .optional()?;
+            // The conflict was on (app, dedup_key), so the original exists; None would mean
+            // the schema no longer matches this code.
+            let id = id.ok_or(StoreError::NotFound(format!(
+                "the original of a duplicate event ({})",
+                event.app
+            )))?;
+            out.push(Accepted::Duplicate { id });
+            continue;
+        }
+        let seq = conn.last_insert_rowid();
+        for webhook in event.distinct_webhooks() {
+            delivery.execute(params![seq, webhook, now])?;
+        }
+        out.push(Accepted::New { id: event.id, seq });
+    }
     Ok(out)
 }
 

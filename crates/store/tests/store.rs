@@ -15,6 +15,7 @@ on_both_backends!(
     runtime_apps_and_version,
     wrong_master_key_is_a_clear_error,
     retention_keeps_pending_and_frees_dedup_keys,
+    retention_walks_in_arrival_order_chunk_by_chunk,
     large_batches_span_several_statements,
     batches_without_webhooks_dedup_like_the_others,
     event_writer_dedups_with_the_pool_and_recovers_from_errors,
@@ -914,6 +915,29 @@ mod cases {
                 id: out[1].id().to_owned()
             }
         );
+    }
+
+    pub async fn retention_walks_in_arrival_order_chunk_by_chunk(db: Arc<TestDb>) {
+        let store = db.store().await;
+        let at = |key: String, received_at: i64| NewEvent {
+            received_at,
+            ..event("app", &key, &[])
+        };
+        // 2 500 old events (more than two purge chunks), then a young one, then an old one that
+        // arrived after it (a clock set back).
+        let mut batch: Vec<NewEvent> = (0..2_500)
+            .map(|i| at(format!("old{i}"), 1_000 + i))
+            .collect();
+        batch.push(at("young".into(), 9_000));
+        batch.push(at("late".into(), 2_000));
+        let out = store.accept_events(batch).await.unwrap();
+        assert_eq!(store.purge_events_older_than(5_000).await.unwrap(), 2_500);
+        assert_eq!(db.raw_i64("SELECT COUNT(*) FROM events").await, 2);
+        assert!(store.get_event(out[2_500].id()).await.unwrap().is_some());
+        // The walk stopped at the young event: the late one waits for it to age out.
+        assert!(store.get_event(out[2_501].id()).await.unwrap().is_some());
+        assert_eq!(store.purge_events_older_than(10_000).await.unwrap(), 2);
+        assert_eq!(store.purge_events_older_than(10_000).await.unwrap(), 0);
     }
 }
 
