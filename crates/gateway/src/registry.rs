@@ -7,13 +7,14 @@
 //! schedule, receive ids) and the credentials, so handlers do no per-request setup.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use arc_swap::ArcSwap;
 use wxgate_config::{AppRef, Config, MessageFormat, Secret};
 use wxgate_protocol::callback::CallbackCrypto;
 use wxgate_protocol::crypto::{AesKey, KeyRing, ReceiveIdPolicy};
 use wxgate_protocol::error::CryptoError;
+use wxgate_store::JsonText;
 
 /// What kind of app an entry is, with the ids that kind has.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -177,6 +178,9 @@ pub struct AppEntry {
     pub cors_origins: Vec<String>,
     /// The open platform account it belongs to (unionid scope), for WeChat apps.
     pub open_platform: Option<String>,
+    /// The `source` of the events received at `/callback/{name}`, built by the first one and
+    /// shared by the rest (see `callback::event::source`).
+    pub(crate) event_source: OnceLock<JsonText>,
 }
 
 #[cfg(test)]
@@ -192,6 +196,7 @@ impl AppEntry {
             jsapi_list: vec![],
             cors_origins: vec![],
             open_platform: None,
+            event_source: OnceLock::new(),
         }
     }
 }
@@ -258,6 +263,7 @@ pub fn entry_from_app(app: AppRef<'_>) -> Result<AppEntry, RegistryError> {
         jsapi_list: Vec::new(),
         cors_origins: Vec::new(),
         open_platform: None,
+        event_source: OnceLock::new(),
     };
     Ok(match app {
         AppRef::WecomApp { corp, app } => AppEntry {

@@ -65,9 +65,21 @@ struct Source<'a> {
 
 /// The `source` object of an event received by `app` on `target`, as JSON text: `kind`,
 /// `name`, and the kind's ids (`corp_id`, `app_id`, `agent_id`; for a suite its `suite_id` and
-/// the authorising corp as `corp_id`). Serialised straight from a struct: building a `Value`
-/// map per event, then formatting and freeing it, cost more than the rest of the parse.
+/// the authorising corp as `corp_id`). On `/callback/{name}` without an authorising corp it is
+/// the same for every event of the app: built once, then shared.
 pub fn source(app: &AppEntry, target: &Target, auth_corp_id: Option<&str>) -> JsonText {
+    if matches!(target, Target::App) && auth_corp_id.is_none() {
+        return app
+            .event_source
+            .get_or_init(|| build_source(app, target, None).into_shared())
+            .clone();
+    }
+    build_source(app, target, auth_corp_id)
+}
+
+/// The `source` text, serialised straight from a struct: building a `Value` map per event, then
+/// formatting and freeing it, cost more than the rest of the parse.
+fn build_source(app: &AppEntry, target: &Target, auth_corp_id: Option<&str>) -> JsonText {
     let mut corp_id = app.kind.corp_id();
     let mut suite_id = None;
     if let AppKind::Suite { suite_id: id, .. } = &app.kind {
@@ -319,5 +331,16 @@ mod tests {
             source(&suite, &Target::App, None).as_str(),
             r#"{"kind":"suite","name":"sx\"","suite_id":"ss1"}"#
         );
+        // The app's own source is built once and shared; an authorising corp still gets its own.
+        assert_eq!(
+            source(&wecom, &Target::App, None).as_str(),
+            source(&wecom, &Target::App, None).as_str()
+        );
+        assert!(wecom.event_source.get().is_some());
+        assert_eq!(
+            source(&suite, &Target::App, Some("wwC")).to_value()["corp_id"],
+            "wwC"
+        );
+        assert_eq!(source(&suite, &data, None).to_value()["corp_id"], "wwA");
     }
 }
