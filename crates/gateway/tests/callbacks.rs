@@ -10,6 +10,7 @@ use axum::http::HeaderMap;
 use common::{TestDb, start_gateway_with};
 use wxgate_config::Config;
 use wxgate_gateway::GatewayHandle;
+use wxgate_gateway::events::payload::event_json;
 use wxgate_gateway::webhook_signature;
 use wxgate_protocol::callback::{CallbackCrypto, MsgSignatureParam};
 use wxgate_protocol::crypto::KeySlot;
@@ -406,17 +407,27 @@ async fn every_kind_and_mode_is_stored(db: &TestDb) {
         .find(|e| e.event_type == "suite.create_auth")
         .unwrap();
     assert_eq!(create.raw, "");
-    assert!(!create.data.to_string().contains("AUTHCODE-SECRET"));
+    // A suite instruction keeps its data (its raw may be withheld, as here).
+    let create_data = create.data.as_ref().expect("suite data is stored");
+    assert!(!create_data.to_string().contains("AUTHCODE-SECRET"));
     let data_event = all
         .iter()
         .find(|e| e.app == "crm" && e.event_type == "wecom.message.text")
         .unwrap();
     assert_eq!(data_event.source["corp_id"], OTHER_CORP);
     assert_eq!(data_event.source["suite_id"], SUITE);
+    // So does a message on a suite's data URL: its source's kind (`suite`) cannot tell it apart
+    // from an instruction.
+    assert_eq!(data_event.data.as_ref().unwrap()["content"], "hello");
     let first = &all[0];
     assert_eq!(first.source["kind"], "wecom_app");
     assert_eq!(first.source["agent_id"], 1000002);
-    assert_eq!(first.data["content"], "hello");
+    // A typed WeCom message is stored without its data; the event JSON derives it from `raw`.
+    assert_eq!(first.data, None);
+    assert_eq!(event_json(first)["data"]["content"], "hello");
+    let news = all.iter().find(|e| e.app == "news").unwrap();
+    assert_eq!(news.data, None);
+    assert!(event_json(news)["data"].is_object());
     assert!(first.raw.contains("<MsgId>1</MsgId>"));
     assert!(
         gw.gateway

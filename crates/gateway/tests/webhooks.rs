@@ -144,7 +144,7 @@ async fn insert_events(store: &Store, n: usize, webhooks: &[&str]) -> Vec<String
             source: json!({"kind": "wecom_app", "corp_id": "ww1", "agent_id": 1000002}).into(),
             dedup_key: format!("msg:{}", rand::random::<u64>()),
             received_at: now_ms(),
-            data: json!({"content": format!("hello {i}")}).into(),
+            data: Some(json!({"content": format!("hello {i}")}).into()),
             raw: format!("<xml><Content>hello {i}</Content></xml>"),
             webhooks: webhooks.iter().map(|w| (*w).to_owned()).collect(),
         })

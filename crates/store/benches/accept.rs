@@ -11,7 +11,9 @@ fn event(n: u64) -> NewEvent {
         source: serde_json::json!({"platform": "wecom", "corp_id": "ww0123456789"}).into(),
         dedup_key: format!("msg:{n}"),
         received_at: 1_700_000_000_000,
-        data: serde_json::json!({"from": "zhangsan", "content": "hello world", "msg_id": n}).into(),
+        data: Some(
+            serde_json::json!({"from": "zhangsan", "content": "hello world", "msg_id": n}).into(),
+        ),
         raw: format!("<xml><MsgId>{n}</MsgId><Content><![CDATA[hello world]]></Content></xml>"),
         webhooks: vec!["crm".into(), "audit".into()],
     }

@@ -28,8 +28,9 @@ pub struct NewEvent {
     pub dedup_key: String,
     /// When the gateway received it (unix ms).
     pub received_at: i64,
-    /// The normalised event body, as JSON text.
-    pub data: JsonText,
+    /// The normalised event body, as JSON text; `None` when it is derived from `raw` whenever
+    /// the event is read (the gateway does, by the kind in `source`), so it is not stored.
+    pub data: Option<JsonText>,
     /// The decrypted XML as received.
     pub raw: String,
     /// The webhooks this event goes to; one pending delivery each (duplicates ignored).
@@ -79,8 +80,9 @@ pub struct StoredEvent {
     pub dedup_key: String,
     /// When it was received (unix ms).
     pub received_at: i64,
-    /// The normalised body.
-    pub data: serde_json::Value,
+    /// The normalised body; `None` when it was not stored (see [`NewEvent::data`]): whoever
+    /// reads the event derives it from `raw`.
+    pub data: Option<serde_json::Value>,
     /// The decrypted XML as received.
     pub raw: String,
 }
@@ -110,10 +112,23 @@ impl TryFrom<EventRow> for StoredEvent {
             source: serde_json::from_str(&r.source).map_err(StoreError::json("events.source"))?,
             dedup_key: r.dedup_key,
             received_at: r.received_at,
-            data: serde_json::from_str(&r.data).map_err(StoreError::json("events.data"))?,
+            data: stored_data(&r.data)?,
             raw: r.raw,
         })
     }
+}
+
+/// The `data` column as bound: the JSON text, or an empty text when it is not stored.
+pub(crate) const NOT_STORED: &str = "";
+
+/// The `data` column read back: `None` for [`NOT_STORED`].
+fn stored_data(column: &str) -> Result<Option<serde_json::Value>, StoreError> {
+    if column == NOT_STORED {
+        return Ok(None);
+    }
+    serde_json::from_str(column)
+        .map(Some)
+        .map_err(StoreError::json("events.data"))
 }
 
 /// A new public event id: `evt_` + a 26-character ULID (time-sortable).
@@ -131,7 +146,7 @@ pub(crate) struct Columns {
     pub(crate) event_type: String,
     pub(crate) source: JsonText,
     pub(crate) received_at: i64,
-    pub(crate) data: JsonText,
+    pub(crate) data: Option<JsonText>,
     pub(crate) raw: String,
 }
 
@@ -305,9 +320,10 @@ macro_rules! define_write {
                         Err(shared) => q.bind(shared),
                     };
                     q = q.bind(&event.dedup_key).bind(column.received_at);
-                    q = match column.data.into_string() {
-                        Ok(text) => q.bind(text),
-                        Err(shared) => q.bind(shared),
+                    q = match column.data.map(JsonText::into_string) {
+                        Some(Ok(text)) => q.bind(text),
+                        Some(Err(shared)) => q.bind(shared),
+                        None => q.bind(NOT_STORED),
                     };
                     q = q.bind(column.raw);
                 }

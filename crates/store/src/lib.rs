@@ -30,7 +30,7 @@
 //!     source: serde_json::json!({"platform": "wecom"}).into(),
 //!     dedup_key: "msg:1234567890".into(),
 //!     received_at: 1_700_000_000_000,
-//!     data: serde_json::json!({"content": "hello"}).into(),
+//!     data: Some(serde_json::json!({"content": "hello"}).into()),
 //!     raw: "<xml>…</xml>".into(),
 //!     webhooks: vec!["crm".into()],
 //! };

@@ -18,7 +18,8 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use tokio::sync::oneshot;
 
 use crate::error::StoreError;
-use crate::events::{Accepted, Prepared, SELECT_ORIGINAL};
+use crate::events::{Accepted, NOT_STORED, Prepared, SELECT_ORIGINAL};
+use crate::json_text::JsonText;
 
 /// How long a batch waits for SQLite's write lock (held by a pooled connection) before failing;
 /// the pool's connections wait as long.
@@ -147,7 +148,7 @@ fn insert_batch(conn: &Connection, batch: Prepared) -> Result<Vec<Accepted>, Sto
             column.source.as_str(),
             event.dedup_key,
             column.received_at,
-            column.data.as_str(),
+            column.data.as_ref().map_or(NOT_STORED, JsonText::as_str),
             column.raw,
         ])?;
         if changed == 0 {
@@ -188,7 +189,7 @@ mod tests {
             source: serde_json::json!({"platform": "wecom"}).into(),
             dedup_key: key.into(),
             received_at: 1,
-            data: serde_json::json!({"content": key}).into(),
+            data: Some(serde_json::json!({"content": key}).into()),
             raw: format!("<xml><MsgId>{key}</MsgId></xml>"),
             webhooks: vec!["hook".into()],
         }
@@ -242,6 +243,15 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(deliveries, 1);
+        // An event whose data is derived at read time is stored without it.
+        let bare = NewEvent {
+            data: None,
+            ..event("b")
+        };
+        let out = writer.write(prepare(vec![bare])).await.unwrap();
+        let stored = store.get_event(out[0].id()).await.unwrap().unwrap();
+        assert_eq!(stored.data, None);
+        assert_eq!(stored.raw, "<xml><MsgId>b</MsgId></xml>");
         drop(writer);
     }
 

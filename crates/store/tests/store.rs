@@ -16,6 +16,7 @@ on_both_backends!(
     wrong_master_key_is_a_clear_error,
     retention_keeps_pending_and_frees_dedup_keys,
     retention_walks_in_arrival_order_chunk_by_chunk,
+    data_derived_at_read_is_not_stored,
     large_batches_span_several_statements,
     batches_without_webhooks_dedup_like_the_others,
     event_writer_dedups_with_the_pool_and_recovers_from_errors,
@@ -48,7 +49,7 @@ mod cases {
             source: json!({"platform": "wecom", "corp_id": "wwcorp"}).into(),
             dedup_key: key.into(),
             received_at: now(),
-            data: json!({"content": format!("hello {key}"), "n": [1, 2]}).into(),
+            data: Some(json!({"content": format!("hello {key}"), "n": [1, 2]}).into()),
             raw: format!("<xml><MsgId>{key}</MsgId></xml>"),
             webhooks: webhooks.iter().map(|w| w.to_string()).collect(),
         }
@@ -186,7 +187,10 @@ mod cases {
         assert_eq!(db.raw_i64("SELECT COUNT(*) FROM deliveries").await, 4);
         assert_eq!(db.raw_i64("SELECT COUNT(*) FROM events").await, 4);
         let stored = store.get_event(out[0].id()).await.unwrap().unwrap();
-        assert_eq!(stored.data, json!({"content": "hello m1", "n": [1, 2]}));
+        assert_eq!(
+            stored.data,
+            Some(json!({"content": "hello m1", "n": [1, 2]}))
+        );
         assert_eq!(stored.source["corp_id"], "wwcorp");
         assert_eq!(stored.event_type, "message.text");
         assert_eq!(stored.raw, "<xml><MsgId>m1</MsgId></xml>");
@@ -914,6 +918,37 @@ mod cases {
             Accepted::Duplicate {
                 id: out[1].id().to_owned()
             }
+        );
+    }
+
+    pub async fn data_derived_at_read_is_not_stored(db: Arc<TestDb>) {
+        let store = db.store().await;
+        let bare = |key: &str, hooks: &[&str]| NewEvent {
+            data: None,
+            ..event("app", key, hooks)
+        };
+        // Both write paths of the pool: one statement (no webhooks), a transaction (webhooks).
+        let out = store
+            .accept_events(vec![bare("d1", &[]), event("app", "d2", &[])])
+            .await
+            .unwrap();
+        let more = store.accept_events(vec![bare("d3", &["h"])]).await.unwrap();
+        let d1 = store.get_event(out[0].id()).await.unwrap().unwrap();
+        assert_eq!(d1.data, None);
+        assert_eq!(d1.raw, "<xml><MsgId>d1</MsgId></xml>");
+        let d2 = store.get_event(out[1].id()).await.unwrap().unwrap();
+        assert_eq!(d2.data, Some(json!({"content": "hello d2", "n": [1, 2]})));
+        let claimed = store
+            .claim_due_deliveries(now(), 10, "w", 60_000)
+            .await
+            .unwrap();
+        assert_eq!(claimed.len(), 1);
+        assert_eq!(claimed[0].event.id, more[0].id());
+        assert_eq!(claimed[0].event.data, None);
+        assert_eq!(
+            db.raw_i64("SELECT COUNT(*) FROM events WHERE data = ''")
+                .await,
+            2
         );
     }
 

@@ -33,8 +33,12 @@ pub struct ParsedEvent {
     pub event_type: String,
     /// Where it came from (`kind`, `name`, and the kind's ids), as JSON text.
     pub source: JsonText,
-    /// The normalised body, as JSON text.
-    pub data: JsonText,
+    /// The normalised body, as JSON text; `None` when it is derived from `raw` whenever it is
+    /// needed ([`derive_data`]) rather than stored: a typed WeCom app, contacts, WeCom mini
+    /// program, Official Account or Mini Program callback. Suite callbacks (whose `raw` may be
+    /// withheld, and whose data URLs carry WeCom messages under the suite's kind) and payloads
+    /// kept as `*.unknown` keep theirs.
+    pub data: Option<JsonText>,
     /// The plaintext as received; empty for suite events carrying credentials.
     pub raw: String,
     /// The dedup key (scoped per app by the store).
@@ -45,6 +49,34 @@ pub struct ParsedEvent {
     pub suite: Option<SuiteEvent>,
     /// A `change_contact` (app event or suite instruction), for the contacts change queue.
     pub contact_change: Option<ContactChange>,
+}
+
+impl ParsedEvent {
+    /// The normalised body, derived from `raw` if it was not kept (see [`ParsedEvent::data`]).
+    pub fn data_text(&self, app: &AppEntry) -> JsonText {
+        self.data
+            .clone()
+            .or_else(|| derive_data(app.kind.name(), &self.raw))
+            .unwrap_or_else(|| JsonText::from(Value::Null))
+    }
+}
+
+/// The normalised `data` of an event stored without it, from its `raw` plaintext and the
+/// `kind` of its `source`: the same typed parse and JSON as when it was received (so the same
+/// text, byte for byte). `None` for kinds whose data is always stored (suites).
+pub fn derive_data(kind: &str, raw: &str) -> Option<JsonText> {
+    let typed = match kind {
+        "official_account" => parse_mp(raw).map(|m| normalized(&m)),
+        "miniprogram" => parse_mini(raw).map(|m| normalized(&m)),
+        "wecom_app" | "wecom_contacts" | "wecom_miniprogram" => {
+            parse_wecom(raw).map(|m| normalized(&m))
+        }
+        _ => return None,
+    };
+    // Only typed payloads are stored without data; anything else reads as it would be kept.
+    typed
+        .ok()
+        .or_else(|| unknown("", raw).ok().map(|(_, data, _)| data))
 }
 
 /// The `source` object of an event, in the key order serde_json's maps give (sorted), so the
@@ -122,6 +154,13 @@ fn unknown(prefix: &str, plaintext: &str) -> Result<(String, JsonText, String), 
     ))
 }
 
+/// An `*.unknown` event: its data is kept (it has no typed parse to derive it from).
+fn kept(
+    (event_type, data, dedup_key): (String, JsonText, String),
+) -> (String, Option<JsonText>, String) {
+    (event_type, Some(data), dedup_key)
+}
+
 /// The normalised body of `message` as JSON text, written straight from the typed message.
 fn normalized(message: &impl Normalized) -> JsonText {
     let mut out = Vec::with_capacity(512);
@@ -163,13 +202,17 @@ pub fn parse(app: &AppEntry, target: &Target, plaintext: String) -> Result<Parse
                 if let SuiteEvent::ChangeContact { change, .. } = &event {
                     contact_change = Some(change.clone());
                 }
-                let out = (event.event_type(), normalized(&event), event.dedup_key());
+                let out = (
+                    event.event_type(),
+                    Some(normalized(&event)),
+                    event.dedup_key(),
+                );
                 suite = Some(event);
                 out
             }
             Err(e) => {
                 refuse(e)?;
-                unknown("suite", &plaintext)?
+                kept(unknown("suite", &plaintext)?)
             }
         },
         (AppKind::OfficialAccount { .. }, _) => match parse_mp(&plaintext) {
@@ -179,15 +222,11 @@ pub fn parse(app: &AppEntry, target: &Target, plaintext: String) -> Result<Parse
                 } else if let MpMessage::Event { header, .. } = &message {
                     reply_to = reply_address(&header.to_user_name, &header.from_user_name);
                 }
-                (
-                    message.event_type(),
-                    normalized(&message),
-                    message.dedup_key(),
-                )
+                (message.event_type(), None, message.dedup_key())
             }
             Err(e) => {
                 refuse(e)?;
-                unknown("mp", &plaintext)?
+                kept(unknown("mp", &plaintext)?)
             }
         },
         (AppKind::MiniProgram { .. }, _) => match parse_mini(&plaintext) {
@@ -197,15 +236,11 @@ pub fn parse(app: &AppEntry, target: &Target, plaintext: String) -> Result<Parse
                 } else if let MiniMessage::Event { header, .. } = &message {
                     reply_to = reply_address(&header.to_user_name, &header.from_user_name);
                 }
-                (
-                    message.event_type(),
-                    normalized(&message),
-                    message.dedup_key(),
-                )
+                (message.event_type(), None, message.dedup_key())
             }
             Err(e) => {
                 refuse(e)?;
-                unknown("mini", &plaintext)?
+                kept(unknown("mini", &plaintext)?)
             }
         },
         _ => match parse_wecom(&plaintext) {
@@ -226,15 +261,14 @@ pub fn parse(app: &AppEntry, target: &Target, plaintext: String) -> Result<Parse
                 {
                     contact_change = Some(change.clone());
                 }
-                (
-                    message.event_type(),
-                    normalized(&message),
-                    message.dedup_key(),
-                )
+                // A suite's data URL carries WeCom messages under the suite's kind, which
+                // `derive_data` cannot tell from its instructions: keep the data.
+                let data = matches!(app.kind, AppKind::Suite { .. }).then(|| normalized(&message));
+                (message.event_type(), data, message.dedup_key())
             }
             Err(e) => {
                 refuse(e)?;
-                unknown("wecom", &plaintext)?
+                kept(unknown("wecom", &plaintext)?)
             }
         },
     };
@@ -292,6 +326,94 @@ mod tests {
 
     fn app(name: &str, kind: AppKind) -> AppEntry {
         AppEntry::bare(name, kind)
+    }
+
+    #[test]
+    fn typed_data_is_derived_from_raw_not_kept() {
+        let wecom = "<xml><ToUserName><![CDATA[ww1]]></ToUserName><FromUserName><![CDATA[zhangsan]]>\
+            </FromUserName><CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]></MsgType>\
+            <Content><![CDATA[hi \"you\"]]></Content><MsgId>1</MsgId><AgentID>1000002</AgentID></xml>";
+        let mp = "<xml><ToUserName><![CDATA[gh_1]]></ToUserName><FromUserName><![CDATA[o1]]>\
+            </FromUserName><CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]></MsgType>\
+            <Content><![CDATA[hi \"you\"]]></Content><MsgId>2</MsgId></xml>";
+        let mini = r#"{"ToUserName":"gh_2","FromUserName":"o2","CreateTime":1700000000,"MsgType":"text","Content":"hi \"you\"","MsgId":3}"#;
+        let kinds = [
+            (
+                AppKind::WecomApp {
+                    corp_id: "ww1".into(),
+                    agent_id: 1000002,
+                },
+                wecom,
+            ),
+            (
+                AppKind::WecomContacts {
+                    corp_id: "ww1".into(),
+                },
+                wecom,
+            ),
+            (
+                AppKind::WecomMiniProgram {
+                    corp_id: "ww1".into(),
+                    app_id: "wx1".into(),
+                    agent_id: 1000003,
+                },
+                wecom,
+            ),
+            (
+                AppKind::OfficialAccount {
+                    app_id: "wx2".into(),
+                },
+                mp,
+            ),
+            (
+                AppKind::MiniProgram {
+                    app_id: "wx3".into(),
+                    format: wxgate_config::MessageFormat::Json,
+                },
+                mini,
+            ),
+        ];
+        for (kind, plaintext) in kinds {
+            let app = app("a", kind);
+            let parsed = parse(&app, &Target::App, plaintext.to_owned()).unwrap();
+            assert!(parsed.data.is_none(), "{}", app.kind.name());
+            // Derived by the kind in `source`, as a reader of the stored event does.
+            let kind = parsed.source.to_value()["kind"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            let data = derive_data(&kind, &parsed.raw).unwrap().to_value();
+            assert_eq!(data["content"], "hi \"you\"", "{kind}: {data}");
+            assert_eq!(parsed.data_text(&app).to_value(), data);
+        }
+        // Suites keep theirs: `suite` is both the instructions' kind and the data URL's.
+        let suite = app(
+            "crm",
+            AppKind::Suite {
+                suite_id: "ss1".into(),
+                provider: None,
+            },
+        );
+        let on_data_url = Target::SuiteData {
+            corp_id: "ww1".into(),
+        };
+        let parsed = parse(&suite, &on_data_url, wecom.to_owned()).unwrap();
+        assert_eq!(parsed.data.unwrap().to_value()["content"], "hi \"you\"");
+        assert!(derive_data("suite", wecom).is_none());
+        // A payload without a typed shape keeps its data too.
+        let odd = parse(
+            &app(
+                "a",
+                AppKind::OfficialAccount {
+                    app_id: "wx2".into(),
+                },
+            ),
+            &Target::App,
+            "<xml><Foo>bar</Foo></xml>".to_owned(),
+        )
+        .unwrap();
+        assert_eq!(odd.event_type, "mp.unknown");
+        assert_eq!(odd.data.unwrap().to_value()["extra"]["Foo"], "bar");
     }
 
     #[test]

@@ -308,7 +308,7 @@ async fn passive_reply(
         &parsed.event_type,
         &parsed.source,
         received_at,
-        &parsed.data,
+        &parsed.data_text(app),
         &parsed.raw,
     );
     let answer = gateway

@@ -57,7 +57,7 @@ pub async fn emit_all(
             source: e.source.into(),
             dedup_key: e.dedup_key,
             received_at: now,
-            data: e.data.into(),
+            data: Some(e.data.into()),
             raw: String::new(),
         })
         .collect();

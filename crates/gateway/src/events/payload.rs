@@ -6,6 +6,7 @@
 use serde_json::{Map, Value, json};
 use wxgate_store::StoredEvent;
 
+use crate::callback::event::derive_data;
 use crate::events::timestamp::rfc3339_utc;
 
 /// The public JSON of a stored event. `source` is the stored source object with the app's `name`
@@ -28,9 +29,23 @@ pub fn event_json(event: &StoredEvent) -> Value {
         "type": event.event_type,
         "source": Value::Object(source),
         "received_at": rfc3339_utc(event.received_at),
-        "data": event.data,
+        "data": data(event),
         "raw": event.raw,
     })
+}
+
+/// The event's `data`: as stored, or derived from `raw` by its source's kind when it was stored
+/// without it (`callback::event::derive_data`).
+fn data(event: &StoredEvent) -> Value {
+    if let Some(data) = &event.data {
+        return data.clone();
+    }
+    event
+        .source
+        .get("kind")
+        .and_then(Value::as_str)
+        .and_then(|kind| derive_data(kind, &event.raw))
+        .map_or(Value::Null, |text| text.to_value())
 }
 
 #[cfg(test)]
@@ -47,7 +62,7 @@ mod tests {
             source: json!({"kind": "wecom_app", "corp_id": "ww1", "agent_id": 1000002}),
             dedup_key: "msg:1".into(),
             received_at: 1_700_000_000_123,
-            data: json!({"content": "hi"}),
+            data: Some(json!({"content": "hi"})),
             raw: "<xml/>".into(),
         };
         assert_eq!(
@@ -73,7 +88,7 @@ mod tests {
             source: json!({"kind": "official_account", "name": "shop", "app_id": "wx1"}),
             dedup_key: "k".into(),
             received_at: 0,
-            data: json!({}),
+            data: Some(json!({})),
             raw: String::new(),
         };
         assert_eq!(event_json(&event)["source"]["name"], "shop");

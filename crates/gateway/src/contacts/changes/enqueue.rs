@@ -69,7 +69,7 @@ pub async fn from_callback(
         "event_id": event_id,
         "app": app.name,
         "change_type": change.change_type(),
-        "data": parsed.data.to_value(),
+        "data": parsed.data_text(app).to_value(),
     });
     let seq = gateway
         .store
