@@ -61,7 +61,8 @@ open_platform = "acme-open"
             .await
             .unwrap()
             .into_iter()
-            .map(|e| (e.event_type, e.data))
+            .map(|e| (e.stored_data().clone(), e.event_type))
+            .map(|(data, event_type)| (event_type, data))
             .collect()
     }
 

@@ -269,7 +269,7 @@ encoding_aes_key = "XpfKtHF4vUCsMehGAkWvj7FAc9QeWJKY40uvSwMFLZD"
             .unwrap()
             .into_iter()
             .filter(|e| e.event_type == event_type)
-            .map(|e| e.data)
+            .map(|e| e.stored_data().clone())
             .collect()
     }
 

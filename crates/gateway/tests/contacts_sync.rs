@@ -492,10 +492,10 @@ mod cases {
             .filter(|e| e.event_type == "contact.synced")
             .collect();
         assert_eq!(synced.len(), 1);
-        assert_eq!(synced[0].data["directory"], "acme");
-        assert_eq!(synced[0].data["job_id"], job["id"]);
+        assert_eq!(synced[0].stored_data()["directory"], "acme");
+        assert_eq!(synced[0].stored_data()["job_id"], job["id"]);
         assert_eq!(
-            synced[0].data["diff"]["members"]["created"]["count"],
+            synced[0].stored_data()["diff"]["members"]["created"]["count"],
             setup.members as u64
         );
 
@@ -896,9 +896,14 @@ seed = 5
             .unwrap()
             .into_iter()
             .filter(|e| {
-                e.event_type == "contact.member.updated" && e.data["userid"] == target.as_str()
+                e.event_type == "contact.member.updated"
+                    && e.stored_data()["userid"] == target.as_str()
             })
-            .filter_map(|e| e.data["member"]["position"].as_str().map(str::to_owned))
+            .filter_map(|e| {
+                e.stored_data()["member"]["position"]
+                    .as_str()
+                    .map(str::to_owned)
+            })
             .collect();
         assert_eq!(updates, ["First", "Second", "Third"]);
 
@@ -973,10 +978,13 @@ seed = 5
             .await
             .unwrap()
             .into_iter()
-            .find(|e| e.event_type == "contact.synced" && e.data["directory"] == directory.as_str())
+            .find(|e| {
+                e.event_type == "contact.synced"
+                    && e.stored_data()["directory"] == directory.as_str()
+            })
             .expect("contact.synced for the suite corp");
         assert_eq!(synced.app, "crm");
-        assert_eq!(synced.data["credential"], "authorised_corp");
+        assert_eq!(synced.stored_data()["credential"], "authorised_corp");
         gateway.shutdown().await.unwrap();
     }
 

@@ -519,9 +519,9 @@ async fn lifecycle(db: &TestDb) {
         "one install, one event (the redirect is idempotent)"
     );
     assert_eq!(authorized[0].app, SUITE);
-    assert_eq!(authorized[0].data["corp_id"], corp_id.as_str());
-    assert_eq!(authorized[0].data["corp_name"], "Globex");
-    assert_eq!(authorized[0].data["install_state"], "campaign-7");
+    assert_eq!(authorized[0].stored_data()["corp_id"], corp_id.as_str());
+    assert_eq!(authorized[0].stored_data()["corp_name"], "Globex");
+    assert_eq!(authorized[0].stored_data()["install_state"], "campaign-7");
     assert_eq!(authorized[0].source["suite_id"], SUITE_ID);
     let revoked_events = events_of(&gateway.store, "suite.corp_revoked").await;
     assert_eq!(revoked_events.len(), 1);

@@ -87,6 +87,15 @@ pub struct StoredEvent {
     pub raw: String,
 }
 
+impl StoredEvent {
+    /// The stored `data`, or `Null` when it was not stored: for what wxgate stores itself
+    /// (its own events always keep their data); a callback's data is derived by the gateway's
+    /// event JSON.
+    pub fn stored_data(&self) -> &serde_json::Value {
+        self.data.as_ref().unwrap_or(&serde_json::Value::Null)
+    }
+}
+
 #[derive(sqlx::FromRow)]
 pub(crate) struct EventRow {
     pub(crate) seq: i64,

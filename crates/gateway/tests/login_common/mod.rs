@@ -248,7 +248,8 @@ impl Env {
             .await
             .unwrap()
             .into_iter()
-            .map(|e| (e.event_type, e.data))
+            .map(|e| (e.stored_data().clone(), e.event_type))
+            .map(|(data, event_type)| (event_type, data))
             .collect()
     }
 
