@@ -121,7 +121,7 @@ impl TryFrom<EventRow> for StoredEvent {
             source: serde_json::from_str(&r.source).map_err(StoreError::json("events.source"))?,
             dedup_key: r.dedup_key,
             received_at: r.received_at,
-            data: stored_data(&r.data)?,
+            data: data_column(&r.data)?,
             raw: r.raw,
         })
     }
@@ -131,7 +131,7 @@ impl TryFrom<EventRow> for StoredEvent {
 pub(crate) const NOT_STORED: &str = "";
 
 /// The `data` column read back: `None` for [`NOT_STORED`].
-fn stored_data(column: &str) -> Result<Option<serde_json::Value>, StoreError> {
+fn data_column(column: &str) -> Result<Option<serde_json::Value>, StoreError> {
     if column == NOT_STORED {
         return Ok(None);
     }
