@@ -299,27 +299,6 @@ pub fn parse(app: &AppEntry, target: &Target, plaintext: String) -> Result<Parse
     })
 }
 
-/// The event JSON business backends receive (the contract): `id`, `type`, `source`,
-/// `received_at` (unix milliseconds), `data`, and `raw` (`null` when withheld). The webhook
-/// worker and passive replies both send exactly this.
-pub fn event_json(
-    id: &str,
-    event_type: &str,
-    source: &JsonText,
-    received_at: i64,
-    data: &JsonText,
-    raw: &str,
-) -> Value {
-    json!({
-        "id": id,
-        "type": event_type,
-        "source": source.to_value(),
-        "received_at": received_at,
-        "data": data.to_value(),
-        "raw": if raw.is_empty() { Value::Null } else { Value::String(raw.to_owned()) },
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,12 +14,13 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use wxgate_protocol::envelope::BodyFormat;
 use wxgate_protocol::message::SuiteEvent;
-use wxgate_store::{Accepted, NewEvent};
+use wxgate_store::{Accepted, NewEvent, StoredEvent};
 
 use super::event::{self, ParsedEvent};
 use super::open::{self, CallbackQuery, Inbound, ReplyMode, Target};
 use super::refusal::Refusal;
 use super::{reply, suite_hook};
+use crate::events::payload::event_json;
 use crate::registry::{AppEntry, AppKind};
 use crate::state::Gateway;
 use crate::webhook_id::webhook_id;
@@ -241,9 +242,9 @@ async fn handle(
     } else {
         (new_event(app, parsed, now_ms, webhooks), None)
     };
-    let (id, duplicate) = match gateway.callbacks.ingest.accept(new_event).await {
-        Ok(Accepted::New { id, .. }) => (id, false),
-        Ok(Accepted::Duplicate { id }) => (id, true),
+    let (id, seq) = match gateway.callbacks.ingest.accept(new_event).await {
+        Ok(Accepted::New { id, seq }) => (id, Some(seq)),
+        Ok(Accepted::Duplicate { id }) => (id, None),
         Err(e) => return Err(Refusal::unavailable(e.to_string())),
     };
     if let Some(contact) = &contact
@@ -256,9 +257,9 @@ async fn handle(
         .await
         .map_err(|e| Refusal::unavailable(format!("queueing the contact change failed: {e}")))?;
     }
-    if duplicate {
+    let Some(seq) = seq else {
         return Ok(Answer::success("duplicate"));
-    }
+    };
     if let Some(suite_event) = suite_event {
         let (gateway, app) = (gateway.clone(), app.clone());
         tokio::spawn(async move { suite_hook::on_suite_event(&gateway, &app, &suite_event).await });
@@ -266,8 +267,20 @@ async fn handle(
     let Some(parsed) = kept else {
         return Ok(Answer::success("accepted"));
     };
+    // The backend gets the event as the outbox will deliver it: the same JSON, built once.
+    let stored = StoredEvent {
+        seq,
+        id,
+        app: app.name.clone(),
+        event_type: parsed.event_type.clone(),
+        source: parsed.source.to_value(),
+        dedup_key: parsed.dedup_key.clone(),
+        received_at: now_ms,
+        data: Some(parsed.data_text(app).to_value()),
+        raw: parsed.raw.clone(),
+    };
     Ok(
-        passive_reply(gateway, app, &inbound, &parsed, &id, now_ms, started)
+        passive_reply(gateway, app, &inbound, &parsed, &stored, started)
             .await
             .unwrap_or_else(|| Answer::success("accepted")),
     )
@@ -297,20 +310,12 @@ async fn passive_reply(
     app: &AppEntry,
     inbound: &Inbound,
     parsed: &ParsedEvent,
-    id: &str,
-    received_at: i64,
+    stored: &StoredEvent,
     started: Instant,
 ) -> Option<Answer> {
     let to = parsed.reply_to.as_ref()?;
     let budget = reply::budget(&gateway.config, started)?;
-    let event = event::event_json(
-        id,
-        &parsed.event_type,
-        &parsed.source,
-        received_at,
-        &parsed.data_text(app),
-        &parsed.raw,
-    );
+    let event = event_json(stored);
     let answer = gateway
         .callbacks
         .replies

@@ -10,7 +10,8 @@ use crate::callback::event::derive_data;
 use crate::events::timestamp::rfc3339_utc;
 
 /// The public JSON of a stored event. `source` is the stored source object with the app's `name`
-/// added when absent; `received_at` is RFC 3339 UTC.
+/// added when absent; `received_at` is RFC 3339 UTC; `data` is derived from `raw` when it was not
+/// stored; `raw` is `null` when withheld or absent. Passive-reply requests send it too.
 pub fn event_json(event: &StoredEvent) -> Value {
     let mut source = match &event.source {
         Value::Object(map) => map.clone(),
@@ -30,7 +31,8 @@ pub fn event_json(event: &StoredEvent) -> Value {
         "source": Value::Object(source),
         "received_at": rfc3339_utc(event.received_at),
         "data": data(event),
-        "raw": event.raw,
+        // Withheld (credentials) or none (wxgate's own events): null, not an empty string.
+        "raw": if event.raw.is_empty() { Value::Null } else { Value::String(event.raw.clone()) },
     })
 }
 
@@ -92,5 +94,6 @@ mod tests {
             raw: String::new(),
         };
         assert_eq!(event_json(&event)["source"]["name"], "shop");
+        assert_eq!(event_json(&event)["raw"], Value::Null);
     }
 }
