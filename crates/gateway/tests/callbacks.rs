@@ -677,9 +677,15 @@ async fn passive_reply_is_encrypted_back(db: &TestDb) {
             assert!(t == "wecom.message.text" || t == "mp.message.text", "{t}");
             assert!(event["id"].as_str().unwrap().starts_with("evt_"));
             // The same event JSON as the outbox delivers: RFC 3339 time, data derived from raw.
-            assert!(event["received_at"].as_str().unwrap().ends_with('Z'), "{event}");
+            assert!(
+                event["received_at"].as_str().unwrap().ends_with('Z'),
+                "{event}"
+            );
             assert!(event["data"]["content"].is_string(), "{event}");
-            assert!(event["raw"].as_str().unwrap().starts_with("<xml>"), "{event}");
+            assert!(
+                event["raw"].as_str().unwrap().starts_with("<xml>"),
+                "{event}"
+            );
             axum::Json(serde_json::json!({"type": "text", "content": "pong"}))
         }),
     );
