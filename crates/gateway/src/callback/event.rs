@@ -45,10 +45,12 @@ pub struct ParsedEvent {
     pub dedup_key: String,
     /// Set for user messages and events that may get a passive reply.
     pub reply_to: Option<ReplyAddress>,
-    /// The typed suite instruction, for suite tickets and the lifecycle hook.
-    pub suite: Option<SuiteEvent>,
+    /// The typed suite instruction, for suite tickets and the lifecycle hook. Boxed, like
+    /// `contact_change`: both are rare and large (~500 bytes each), and a parsed event is moved
+    /// several times and held in every callback's future.
+    pub suite: Option<Box<SuiteEvent>>,
     /// A `change_contact` (app event or suite instruction), for the contacts change queue.
-    pub contact_change: Option<ContactChange>,
+    pub contact_change: Option<Box<ContactChange>>,
 }
 
 impl ParsedEvent {
@@ -200,14 +202,14 @@ pub fn parse(app: &AppEntry, target: &Target, plaintext: String) -> Result<Parse
                 }
                 auth_corp_id = event.header().auth_corp_id.clone();
                 if let SuiteEvent::ChangeContact { change, .. } = &event {
-                    contact_change = Some(change.clone());
+                    contact_change = Some(Box::new(change.clone()));
                 }
                 let out = (
                     event.event_type(),
                     Some(normalized(&event)),
                     event.dedup_key(),
                 );
-                suite = Some(event);
+                suite = Some(Box::new(event));
                 out
             }
             Err(e) => {
@@ -259,7 +261,7 @@ pub fn parse(app: &AppEntry, target: &Target, plaintext: String) -> Result<Parse
                     ..
                 } = &message
                 {
-                    contact_change = Some(change.clone());
+                    contact_change = Some(Box::new(change.clone()));
                 }
                 // A suite's data URL carries WeCom messages under the suite's kind, which
                 // `derive_data` cannot tell from its instructions: keep the data.

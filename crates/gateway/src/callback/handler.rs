@@ -152,8 +152,9 @@ async fn receive(gateway: Gateway, name: String, target: Target, request: Reques
     let started = Instant::now();
     let (parts, body) = request.into_parts();
     let query = CallbackQuery::parse(parts.uri.query().unwrap_or_default());
-    let result = match lookup(&gateway, &name, &target) {
-        Ok(app) => {
+    let (kind, result) = match lookup(&gateway, &name, &target) {
+        Ok(app) => (
+            app.kind.name(),
             handle(
                 &gateway,
                 &app,
@@ -163,11 +164,11 @@ async fn receive(gateway: Gateway, name: String, target: Target, request: Reques
                 body,
                 started,
             )
-            .await
-        }
-        Err(refusal) => Err(refusal),
+            .await,
+        ),
+        Err(refusal) => (kind_of(&gateway, &name), Err(refusal)),
     };
-    finish(&gateway, &name, kind_of(&gateway, &name), result)
+    finish(&gateway, &name, kind, result)
 }
 
 /// The body, at most `limit` bytes (checked against `Content-Length` first).
@@ -184,6 +185,12 @@ async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Byte
         .map_err(|_| Refusal::too_large(limit))
 }
 
+/// One callback, from the body to the answer.
+///
+/// Every request's future is allocated whole (axum boxes the handler's future), so it is as
+/// large as its largest state: the rare paths (persisting a suite ticket, queueing a contact
+/// change, asking the backend for a passive reply) await boxed futures, and the parsed event
+/// keeps its rare parts boxed, so that a plain message does not carry their space.
 async fn handle(
     gateway: &Gateway,
     app: &Arc<AppEntry>,
@@ -210,14 +217,17 @@ async fn handle(
     let plaintext = std::mem::take(&mut inbound.plaintext);
     let mut parsed = event::parse(app, target, plaintext)?;
     if let (Some(SuiteEvent::SuiteTicket { suite_ticket, .. }), AppKind::Suite { suite_id, .. }) =
-        (&parsed.suite, &app.kind)
+        (parsed.suite.as_deref(), &app.kind)
     {
         // The token service reads the newest ticket from the store: persist before answering.
-        gateway
-            .store
-            .put_suite_ticket(suite_id, suite_ticket.expose(), now_ms)
-            .await
-            .map_err(|e| Refusal::unavailable(format!("storing the suite ticket failed: {e}")))?;
+        // (Boxed, like every rare path's future below: see `handle`.)
+        Box::pin(
+            gateway
+                .store
+                .put_suite_ticket(suite_id, suite_ticket.expose(), now_ms),
+        )
+        .await
+        .map_err(|e| Refusal::unavailable(format!("storing the suite ticket failed: {e}")))?;
         return Ok(Answer::success("suite_ticket"));
     }
     let webhooks = gateway
@@ -251,9 +261,9 @@ async fn handle(
         && let Some(change) = &contact.contact_change
     {
         // Queued once per stored event; a redelivery after a failed enqueue queues it then.
-        crate::contacts::changes::enqueue::from_callback(
+        Box::pin(crate::contacts::changes::enqueue::from_callback(
             gateway, app, contact, change, &id, now_ms,
-        )
+        ))
         .await
         .map_err(|e| Refusal::unavailable(format!("queueing the contact change failed: {e}")))?;
     }
@@ -279,11 +289,11 @@ async fn handle(
         data: Some(parsed.data_text(app).to_value()),
         raw: parsed.raw.clone(),
     };
-    Ok(
-        passive_reply(gateway, app, &inbound, &parsed, &stored, started)
-            .await
-            .unwrap_or_else(|| Answer::success("accepted")),
-    )
+    Ok(Box::pin(passive_reply(
+        gateway, app, &inbound, &parsed, &stored, started,
+    ))
+    .await
+    .unwrap_or_else(|| Answer::success("accepted")))
 }
 
 /// The event to store, taken from the parsed callback.
